@@ -1,0 +1,5 @@
+import sys
+
+from lrviz.cli import main
+
+sys.exit(main())

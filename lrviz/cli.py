@@ -1,0 +1,113 @@
+"""Command line: `python -m lrviz list | export | code`.
+
+Options are generated from the experiment's declarations; bad input exits with
+status 2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lrviz.experiment import EXPERIMENT_PARAMS, MAX_EPOCHS, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
+from lrviz.params import Param, SpecError
+from lrviz.registry import REGISTRY
+
+LIMITS = (f"limits: at most {MAX_SCHEDULES} schedules, {MAX_EPOCHS} epochs, {MAX_SAMPLES:,} samples "
+          f"and {MAX_STEPS:,} optimizer steps per run")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def _bool(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+_TYPES = {"int": int, "float": float, "bool": _bool, "choice": str}
+
+
+def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
+    for param in EXPERIMENT_PARAMS:
+        extra = {"choices": param.choices} if param.kind == "choice" else {}
+        parser.add_argument(
+            f"--{param.name.replace('_', '-')}", dest=param.name, type=_TYPES[param.kind], default=None,
+            metavar=param.name.upper() if param.kind != "choice" else None,
+            help=f"{param.help} (default {param.default}; {param.describe_range(_ctx())})", **extra,
+        )
+
+
+def _ctx():
+    return Experiment().context()
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="python -m lrviz", description="Train a model with learning-rate schedules.",
+                     epilog=LIMITS)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("list", help="every scheduler with its parameters, defaults and ranges")
+    export = commands.add_parser("export", help="train and write the curves as CSV", epilog=LIMITS)
+    export.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
+                        help='a schedule, e.g. "StepLR(step_size=4, gamma=0.9)"; repeat to compare')
+    export.add_argument("--per", choices=("epoch", "step"), default="epoch", help="one row per epoch or per step")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="CSV file, or - for standard output")
+    _add_experiment_options(export)
+    return parser
+
+
+def _describe(param: Param) -> str:
+    ctx = _ctx()
+    default = param.default_for(ctx)
+    derived = " (from the run length)" if callable(param.default) else ""
+    return f"    {param.name}: {param.kind} = {default!r}{derived}; {param.describe_range(ctx)}. {param.help}"
+
+
+def list_schedulers() -> str:
+    ctx = _ctx()
+    lines = [f"Schedulers (defaults shown for the default run: {ctx.horizon} epochs, lr {ctx.lr})", ""]
+    for spec in REGISTRY.values():
+        lines.append(f"{spec.name}  [{spec.family}]  {spec.summary}")
+        if spec.composite:
+            lines.append("    (takes schedules as positional arguments, e.g. SequentialLR("
+                         "LinearLR(start_factor=0.1, total_iters=2), CosineAnnealingLR(), milestones=[2]))")
+        lines.extend(_describe(param) for param in spec.params)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _export(args: argparse.Namespace) -> None:
+    import lrviz  # deferred: `list` and `--help` need no torch training
+
+    options = {p.name: getattr(args, p.name) for p in EXPERIMENT_PARAMS if getattr(args, p.name) is not None}
+    frame = lrviz.run(args.schedule, per=args.per, **options)
+    if args.output == "-":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        try:
+            frame.to_csv(args.output, index=False)
+        except OSError as error:
+            raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "list":
+            print(list_schedulers())
+        elif args.command == "export":
+            _export(args)
+        return 0
+    except (UsageError, SpecError) as error:
+        print(f"lrviz: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,188 @@
+"""Declared parameters: type, default, valid range and help, checked in one place.
+
+The same declaration gives the slider's range and default in the app, the CLI's help,
+and the message a user sees when a value is out of range.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lrviz.formula import FormulaError, parse
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a schedule's defaults and bounds may depend on: the length of the run."""
+
+    horizon: int  # how many times the scheduler is stepped in the run
+    steps_per_epoch: int = 1
+    per_batch: bool = False
+    lr: float = 0.1
+    epochs: int = 0
+    parts: int = 1  # child schedules of a composite (SequentialLR's milestones depend on it)
+
+    def __post_init__(self) -> None:
+        if not self.epochs:
+            object.__setattr__(self, "epochs", self.horizon // self.steps_per_epoch if self.per_batch else self.horizon)
+
+    def part(self, horizon: int) -> RunContext:
+        """The context of a sub-schedule that runs for `horizon` of this run's steps."""
+        return RunContext(max(1, horizon), self.steps_per_epoch, self.per_batch, self.lr, self.epochs)
+
+    def with_parts(self, parts: int) -> RunContext:
+        return RunContext(self.horizon, self.steps_per_epoch, self.per_batch, self.lr, self.epochs, parts)
+
+
+class SpecError(ValueError):
+    """An invalid schedule or setting. `param` names the offending parameter, if one does."""
+
+    def __init__(self, message: str, param: str | None = None, schedule: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+        self.schedule = schedule
+
+
+Derived = Callable[[RunContext], Any]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a scheduler or of the experiment.
+
+    kind: "float", "int", "bool", "choice", "ints" (a list of ints), "formula" or "str".
+    default, low and high may be functions of the RunContext (run-length-aware defaults).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    low: float | Derived | None = None
+    high: float | Derived | None = None
+    low_open: bool = False  # True: the bound itself is not allowed
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # None is a valid value ("same as ...", "not set")
+    log: bool = False  # spans orders of magnitude: sliders should be logarithmic
+    spans_run: bool = False  # a length in scheduler steps: a slider needs to reach the run's end only
+
+    def default_for(self, ctx: RunContext) -> Any:
+        return self.default(ctx) if callable(self.default) else self.default
+
+    def bounds(self, ctx: RunContext) -> tuple[float | None, float | None]:
+        low = self.low(ctx) if callable(self.low) else self.low
+        high = self.high(ctx) if callable(self.high) else self.high
+        return low, high
+
+    def slider_range(self, ctx: RunContext) -> tuple[float | None, float | None]:
+        """Bounds for a slider: the valid range, cut at the run's end for lengths in steps."""
+        low, high = self.bounds(ctx)
+        if self.spans_run and high is not None:
+            high = min(high, max(ctx.horizon, low or 0))
+        return low, high
+
+    def describe_range(self, ctx: RunContext) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "True or False"
+        if self.kind == "formula":
+            return "a formula in epoch and step"
+        low, high = self.bounds(ctx)
+        parts = []
+        if low is not None:
+            parts.append(f"{'>' if self.low_open else '≥'} {low:g}")
+        if high is not None:
+            parts.append(f"{'<' if self.high_open else '≤'} {high:g}")
+        what = "each value " if self.kind == "ints" else ""
+        return what + " and ".join(parts) if parts else "any number"
+
+    def _range_error(self, value: float, ctx: RunContext) -> SpecError:
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        return SpecError(f"{self.name} must be {self.describe_range(ctx)} (got {shown})", self.name)
+
+    def _check_number(self, value: float, ctx: RunContext) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SpecError(f"{self.name} must be a finite number (got {value})", self.name)
+        low, high = self.bounds(ctx)
+        too_low = low is not None and (value <= low if self.low_open else value < low)
+        too_high = high is not None and (value >= high if self.high_open else value > high)
+        if too_low or too_high:
+            raise self._range_error(value, ctx)
+
+    def check(self, value: Any, ctx: RunContext) -> Any:
+        """Return `value` converted to this parameter's type, or raise SpecError saying why not."""
+        if value is None:
+            if self.optional:
+                return None
+            raise SpecError(f"{self.name} needs a value", self.name)
+        kind = self.kind
+        wrong_type = SpecError(f"{self.name} must be {_KIND_NAMES[kind]} (got {value!r:.40})", self.name)
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise wrong_type
+            return value
+        if kind in ("float", "int"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise wrong_type
+            if kind == "int":
+                if isinstance(value, float) and not value.is_integer():
+                    raise wrong_type
+                value = int(value)
+            else:
+                value = float(value)
+            self._check_number(value, ctx)
+            return value
+        if kind == "ints":
+            if not isinstance(value, list | tuple) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            ):
+                raise wrong_type
+            for item in value:
+                self._check_number(item, ctx)
+            return [int(v) for v in value]
+        if kind == "choice":
+            if value not in self.choices:
+                raise SpecError(f"{self.name} must be {self.describe_range(ctx)} (got {value!r:.40})", self.name)
+            return value
+        if kind == "formula":
+            if not isinstance(value, str):
+                raise wrong_type
+            try:
+                parse(value)
+            except FormulaError as error:
+                raise SpecError(f"{self.name}: {error}", self.name) from None
+            return value
+        if kind == "str":
+            if not isinstance(value, str):
+                raise wrong_type
+            return value
+        raise AssertionError(f"unknown parameter kind {kind}")
+
+
+_KIND_NAMES = {
+    "bool": "True or False",
+    "float": "a number",
+    "int": "a whole number",
+    "ints": "a list of whole numbers, like [30, 80]",
+    "choice": "one of the listed choices",
+    "formula": "a formula in quotes",
+    "str": "text in quotes",
+}
+
+
+def check_all(params: tuple[Param, ...], given: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    """Every declared parameter with its checked value (given, or the default)."""
+    known = {param.name: param for param in params}
+    for name in given:
+        if name not in known:
+            valid = ", ".join(known) or "none"
+            raise SpecError(f"unknown parameter '{name}' (valid: {valid})", name)
+    return {
+        name: param.check(given[name], ctx) if name in given else param.default_for(ctx)
+        for name, param in known.items()
+    }

@@ -1,0 +1,113 @@
+"""What a run produces, as arrays (for figures) and as a tidy DataFrame (for CSV and the API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lrviz.experiment import Experiment
+from lrviz.spec import Resolved
+
+DIVERGED_LOSS = 1e20  # a loss above this (or not finite) marks the run diverged
+
+
+@dataclass
+class Result:
+    """K schedules trained on one experiment. Step arrays are (steps, K); epoch arrays (epochs, K)."""
+
+    labels: list[str]
+    resolved: list[Resolved]
+    experiment: Experiment
+    lr: np.ndarray  # lr used by each optimizer step
+    momentum: np.ndarray  # momentum (SGD) or beta1 (Adam) used by each step
+    batch_loss: np.ndarray  # mini-batch loss of each step, before its update
+    loss: np.ndarray  # loss on the whole training set at the end of each epoch
+    val_loss: np.ndarray | None
+    weights: np.ndarray  # (epochs, K, features + 1, outputs) at the end of each epoch
+    step_weights: np.ndarray | None  # (steps + 1, K, features + 1, outputs), row 0 = initial weights
+    diverged_at: list[int | None]  # first epoch (1-based) whose loss overflowed
+
+    def __post_init__(self) -> None:
+        """Everything a diverged run computed from its overflowing epoch on is NaN."""
+        spe = self.experiment.steps_per_epoch
+        for k, epoch in enumerate(self.diverged_at):
+            if epoch is None:
+                continue
+            for array in (self.loss, self.val_loss, self.weights):
+                if array is not None:
+                    array[epoch - 1:, k] = np.nan
+            self.batch_loss[(epoch - 1) * spe:, k] = np.nan
+            self.lr[epoch * spe:, k] = np.nan  # no training happens after the diverged epoch
+            self.momentum[epoch * spe:, k] = np.nan
+            if self.step_weights is not None:
+                self.step_weights[(epoch - 1) * spe + 1:, k] = np.nan
+
+    def weight_names(self) -> list[str]:
+        features, outputs = self.weights.shape[2] - 1, self.weights.shape[3]
+        if outputs == 1:
+            return [f"w{i + 1}" for i in range(features)] + ["bias"]
+        return [f"w{i + 1}_class{c}" for i in range(features) for c in range(outputs)] + [
+            f"bias_class{c}" for c in range(outputs)
+        ]
+
+    def markers(self, k: int) -> list[int]:
+        """Milestones and restarts of schedule k, as optimizer step numbers."""
+        scale = 1 if self.experiment.per_batch else self.experiment.steps_per_epoch
+        return [m * scale for m in self.resolved[k].markers()]
+
+    def frame(self, per: str = "epoch") -> pd.DataFrame:
+        """Tidy frame: one row per schedule per epoch (or per optimizer step)."""
+        spe = self.experiment.steps_per_epoch
+        if per == "epoch":
+            first = np.arange(self.experiment.epochs) * spe
+            epoch = np.arange(1, self.experiment.epochs + 1)
+            step, lr, momentum = epoch * spe, self.lr[first], self.momentum[first]
+            loss, weights = self.loss, self.weights
+        elif per == "step":
+            step = np.arange(1, self.lr.shape[0] + 1)
+            epoch = (step - 1) // spe + 1
+            lr, momentum, loss = self.lr, self.momentum, self.batch_loss
+            weights = self.step_weights[1:] if self.step_weights is not None else None
+        else:
+            raise ValueError(f"per must be 'epoch' or 'step' (got {per!r})")
+        rows = len(epoch)
+        blocks = []
+        for k, label in enumerate(self.labels):
+            diverged = self.diverged_at[k]
+            columns = {
+                "schedule": [label] * rows,
+                "epoch": epoch,
+                "step": step,
+                "lr": lr[:, k],
+                "momentum": momentum[:, k],
+                "loss": loss[:, k],
+            }
+            if per == "epoch" and self.val_loss is not None:
+                columns["val_loss"] = self.val_loss[:, k]
+            columns["diverged"] = epoch >= diverged if diverged else np.zeros(rows, dtype=bool)
+            if weights is not None:
+                flat = _flatten(weights[:, k])
+                columns.update(zip(self.weight_names(), flat.T, strict=True))
+            blocks.append(pd.DataFrame(columns))
+        return pd.concat(blocks, ignore_index=True)
+
+
+def _flatten(weights: np.ndarray) -> np.ndarray:
+    """(rows, features + 1, outputs) -> (rows, names) in the order of `weight_names`."""
+    features = weights.shape[1] - 1
+    return np.concatenate([weights[:, :features].reshape(len(weights), -1), weights[:, features]], axis=1)
+
+
+def full_loss(weights: np.ndarray, x: np.ndarray, y: np.ndarray, classification: bool) -> np.ndarray:
+    """Mean loss of each of the K stacked models on (x, y): MSE, or cross-entropy on one-hot y."""
+    if len(x) == 0:
+        return np.full(weights.shape[0], np.nan)
+    out = x @ weights  # (K, n, outputs)
+    if classification:
+        top = out.max(axis=-1, keepdims=True)
+        log_norm = np.log(np.exp(out - top).sum(axis=-1)) + top[..., 0]
+        return (log_norm - (out * y).sum(axis=-1)).mean(axis=1)
+    residual = out - y
+    return (residual * residual).mean(axis=(1, 2))

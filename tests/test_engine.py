@@ -1,0 +1,91 @@
+"""The training engine: real, fair, and equal to the plain torch loop."""
+
+import numpy as np
+import pytest
+
+import lrviz
+
+ALL_DEFAULTS = [f"{name}()" for name in lrviz.REGISTRY]
+OPTIMIZERS = [
+    dict(),
+    dict(momentum=0.9),
+    dict(momentum=0.5, nesterov=True, weight_decay=0.01),
+    dict(optimizer="adam", lr=0.05),
+    dict(optimizer="adam", lr=0.05, weight_decay=0.01),
+    dict(optimizer="adamw", lr=0.05, weight_decay=0.1),
+]
+SMALL = dict(samples=200, batch_size=20, epochs=6)
+
+
+def _numbers(frame):
+    return frame.select_dtypes("number").to_numpy()
+
+
+@pytest.mark.parametrize("options", OPTIMIZERS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()) or "sgd")
+def test_fast_path_equals_reference_loop_for_every_schedule(options):
+    experiment = lrviz.Experiment.create(**SMALL, **options)
+    fast = lrviz.simulate(ALL_DEFAULTS, experiment, record_steps=True).frame("step")
+    reference = lrviz.reference_simulate(ALL_DEFAULTS, experiment, record_steps=True).frame("step")
+    assert list(fast.columns) == list(reference.columns)
+    assert (fast["schedule"] == reference["schedule"]).all()
+    np.testing.assert_allclose(_numbers(fast), _numbers(reference), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("options", [dict(step_per="batch"), dict(val_fraction=0.25),
+                                     dict(dataset="classification", noise=0.5)])
+def test_fast_path_equals_reference_loop_in_other_setups(options):
+    experiment = lrviz.Experiment.create(**SMALL, **options)
+    fast = lrviz.simulate(ALL_DEFAULTS, experiment).frame("epoch")
+    reference = lrviz.reference_simulate(ALL_DEFAULTS, experiment).frame("epoch")
+    np.testing.assert_allclose(_numbers(fast), _numbers(reference), rtol=1e-5, atol=1e-5)
+
+
+def test_tutorial_run_reaches_the_noise_floor_and_the_true_weights():
+    frame = lrviz.run(["ExponentialLR(gamma=0.9)"], epochs=10)
+    last = frame.iloc[-1]
+    assert 5e-5 < last["loss"] < 2e-4  # noise variance 0.01² = 1e-4
+    assert last[["w1", "w2", "bias"]].tolist() == pytest.approx([2.0, -3.4, 4.2], abs=0.01)
+    reference = lrviz.run(["ExponentialLR(gamma=0.9)"], epochs=10, engine="reference")
+    np.testing.assert_allclose(_numbers(frame), _numbers(reference), rtol=1e-5, atol=1e-5)
+
+
+def test_only_the_schedule_differs_between_runs():
+    experiment = lrviz.Experiment.create(**SMALL)
+    result = lrviz.simulate(["StepLR()", "CosineAnnealingLR()"], experiment, record_steps=True)
+    np.testing.assert_array_equal(result.step_weights[0, 0], result.step_weights[0, 1])
+    assert not np.allclose(result.loss[:, 0], result.loss[:, 1])
+    alone = lrviz.simulate(["CosineAnnealingLR()"], experiment)
+    np.testing.assert_allclose(alone.loss[:, 0], result.loss[:, 1], rtol=1e-12)
+
+
+def test_divergence_is_a_result_and_leaves_the_others_alone():
+    frame = lrviz.run(["Constant()", "LinearLR(start_factor=0.01, end_factor=0.01)"], lr=1.5, epochs=8)
+    diverged = frame[frame["schedule"] == "Constant()"]
+    calm = frame[frame["schedule"] != "Constant()"]
+    first = diverged.loc[diverged["diverged"], "epoch"].min()
+    assert first >= 1
+    assert diverged.loc[diverged["epoch"] >= first, ["loss", "w1", "bias"]].isna().all().all()
+    assert not calm["diverged"].any() and calm["loss"].notna().all()
+
+
+def test_epoch_frame_columns_and_lr_is_the_first_step_of_the_epoch():
+    frame = lrviz.run(["StepLR(step_size=2)"], epochs=4, val_fraction=0.2, momentum=0.9)
+    assert list(frame.columns) == ["schedule", "epoch", "step", "lr", "momentum", "loss", "val_loss", "diverged",
+                                   "w1", "w2", "bias"]
+    steps = lrviz.run(["StepLR(step_size=2)"], epochs=4, val_fraction=0.2, momentum=0.9, per="step")
+    assert len(steps) == 4 * 80 and steps["step"].iloc[-1] == 320
+    first_steps = steps.groupby("epoch")["lr"].first().to_numpy()
+    np.testing.assert_array_equal(frame["lr"].to_numpy(), first_steps)
+    assert frame["momentum"].eq(0.9).all()
+
+
+def test_cyclic_lr_cycles_momentum_even_when_sgd_has_none():
+    frame = lrviz.run(["CyclicLR()"], epochs=10)
+    assert frame["momentum"].max() == pytest.approx(0.9) and frame["momentum"].min() < 0.9
+    off = lrviz.run(["CyclicLR(cycle_momentum=False)"], epochs=10)
+    assert off["momentum"].eq(0).all()
+
+
+def test_plateau_reduces_the_lr_when_the_loss_stalls():
+    frame = lrviz.run(["ReduceLROnPlateau(patience=1, threshold=0.1)"], epochs=10)
+    assert frame["lr"].iloc[-1] < frame["lr"].iloc[0]
