@@ -11,7 +11,7 @@ linear model written out. `lrviz.reference` is the plain loop this is checked ag
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -22,7 +22,7 @@ from lrviz.experiment import MAX_SCHEDULES, Data, Experiment, make_data
 from lrviz.optimizers import batched_optimizer, momentum_of
 from lrviz.params import RunContext, SpecError
 from lrviz.registry import Scheduler
-from lrviz.results import DIVERGED_LOSS, Result, full_loss
+from lrviz.results import DIVERGED_LOSS, Result, full_loss, optimal_loss
 from lrviz.spec import Resolved, Schedule, resolve
 
 # errors torch (or a user's formula) may raise while building or stepping a scheduler
@@ -118,8 +118,12 @@ def _gradient(out: np.ndarray, y: np.ndarray, classification: bool) -> tuple[np.
     return np.einsum("kbo,kbo->k", residual, residual) / size, residual * (2.0 / size)
 
 
-def simulate(schedules: Sequence[Schedule | str], experiment: Experiment, record_steps: bool = False) -> Result:
-    """Train every schedule on the experiment, together, and return all curves."""
+def simulate(schedules: Sequence[Schedule | str], experiment: Experiment, record_steps: bool = False,
+             progress: Callable[[float], None] | None = None) -> Result:  # fmt: skip
+    """Train every schedule on the experiment, together, and return all curves.
+
+    `progress`, if given, is called with the fraction done after each epoch.
+    """
     resolved = resolve_all(schedules, experiment)
     data: Data = make_data(experiment)
     lr, momentum = planned_rates(resolved, experiment)
@@ -162,5 +166,8 @@ def simulate(schedules: Sequence[Schedule | str], experiment: Experiment, record
             for k, (_, scheduler) in live.items():
                 if diverged[k] is None:
                     scheduler.step(float(metric[k]))
+            if progress:
+                progress((epoch + 1) / epochs)
     return Result(labels_for(resolved), resolved, experiment, lr, momentum, batch_loss, epoch_loss,
-                  val_loss if len(data.x_val) else None, epoch_weights, step_weights, diverged)
+                  val_loss if len(data.x_val) else None, epoch_weights, step_weights, diverged,
+                  optimal_loss(data.x_train, data.y_train, data.classification))

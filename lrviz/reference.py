@@ -16,7 +16,7 @@ from torch import nn
 from lrviz.engine import labels_for, resolve_all
 from lrviz.experiment import Data, Experiment, make_data
 from lrviz.optimizers import momentum_of
-from lrviz.results import DIVERGED_LOSS, Result
+from lrviz.results import DIVERGED_LOSS, Result, optimal_loss
 from lrviz.spec import Resolved, Schedule
 
 
@@ -95,6 +95,7 @@ def reference_simulate(schedules: Sequence[Schedule | str], experiment: Experime
         weights=np.full((epochs, count, *shape), np.nan),
         step_weights=np.full((steps + 1, count, *shape), np.nan) if record_steps else None,
         diverged_at=[None] * count,
+        optimal_loss=optimal_loss(data.x_train, data.y_train, data.classification),
     )
     for k, item in enumerate(resolved):
         _train_one(item, experiment, data, k, result, record_steps)

@@ -28,6 +28,7 @@ class Result:
     weights: np.ndarray  # (epochs, K, features + 1, outputs) at the end of each epoch
     step_weights: np.ndarray | None  # (steps + 1, K, features + 1, outputs), row 0 = initial weights
     diverged_at: list[int | None]  # first epoch (1-based) whose loss overflowed
+    optimal_loss: float | None = None  # least-squares optimum of the training loss (regression only)
 
     def __post_init__(self) -> None:
         """Everything a diverged run computed from its overflowing epoch on is NaN."""
@@ -43,6 +44,31 @@ class Result:
             self.momentum[epoch * spe:, k] = np.nan
             if self.step_weights is not None:
                 self.step_weights[(epoch - 1) * spe + 1:, k] = np.nan
+
+    def select(self, k: int) -> Result:
+        """Schedule k alone, as if it had been trained by itself (it would have been identical)."""
+        def pick(array: np.ndarray | None) -> np.ndarray | None:
+            return None if array is None else array[:, k:k + 1].copy()
+
+        return Result([self.labels[k]], [self.resolved[k]], self.experiment, pick(self.lr), pick(self.momentum),
+                      pick(self.batch_loss), pick(self.loss), pick(self.val_loss), pick(self.weights),
+                      pick(self.step_weights), [self.diverged_at[k]], self.optimal_loss)
+
+    @classmethod
+    def stack(cls, parts: list[Result], labels: list[str]) -> Result:
+        """Several results of the same experiment side by side, as one comparison."""
+        def join(name: str) -> np.ndarray | None:
+            arrays = [getattr(part, name) for part in parts]
+            return None if any(a is None for a in arrays) else np.concatenate(arrays, axis=1)
+
+        return cls(labels, [r for part in parts for r in part.resolved], parts[0].experiment, join("lr"),
+                   join("momentum"), join("batch_loss"), join("loss"), join("val_loss"), join("weights"),
+                   join("step_weights"), [d for part in parts for d in part.diverged_at], parts[0].optimal_loss)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.lr, self.momentum, self.batch_loss, self.loss, self.val_loss, self.weights, self.step_weights)
+        return sum(array.nbytes for array in arrays if array is not None)
 
     def weight_names(self) -> list[str]:
         features, outputs = self.weights.shape[2] - 1, self.weights.shape[3]
@@ -98,6 +124,14 @@ def _flatten(weights: np.ndarray) -> np.ndarray:
     """(rows, features + 1, outputs) -> (rows, names) in the order of `weight_names`."""
     features = weights.shape[1] - 1
     return np.concatenate([weights[:, :features].reshape(len(weights), -1), weights[:, features]], axis=1)
+
+
+def optimal_loss(x: np.ndarray, y: np.ndarray, classification: bool) -> float | None:
+    """The lowest training loss the linear model can reach (least squares); None for classification."""
+    if classification or len(x) == 0:
+        return None
+    weights = np.linalg.lstsq(x, y, rcond=None)[0]
+    return float(np.mean((x @ weights - y) ** 2))
 
 
 def full_loss(weights: np.ndarray, x: np.ndarray, y: np.ndarray, classification: bool) -> np.ndarray:

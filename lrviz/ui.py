@@ -1,0 +1,230 @@
+"""Streamlit widgets generated from the declarations (the only lrviz module importing streamlit).
+
+The page's state (experiment settings and schedule slots) lives in `st.session_state`;
+widgets display it and write changes back through callbacks, so the state is complete
+before the script runs and one validation (`Param.check`, `resolve`) serves everything.
+Widget keys carry a version: loading a preset, a file or a link bumps it, so every
+widget starts again from the loaded values.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import streamlit as st
+
+from lrviz.config import Config
+from lrviz.engine import lr_trace
+from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
+from lrviz.params import Param, RunContext, SpecError
+from lrviz.registry import REGISTRY
+from lrviz.spec import Resolved, Schedule, parse, resolve
+
+Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
+NUMBER_INPUT_SPAN = 5000  # integer ranges wider than this get a number box, not a slider
+
+
+def state() -> dict[str, Any]:
+    return st.session_state.setdefault("lrviz", {"version": 0, "next_id": 0, "experiment": {}, "slots": []})
+
+
+def _new_slot(schedule: Schedule) -> Slot:
+    s = state()
+    s["next_id"] += 1
+    params = {key: (", ".join(map(str, value)) if isinstance(value, list) else value)
+              for key, value in schedule.given.items()}  # fmt: skip
+    return {"id": s["next_id"], "name": schedule.name, "params": params,
+            "children": [_new_slot(child) for child in schedule.children]}  # fmt: skip
+
+
+def apply_config(config: Config) -> None:
+    """Replace the page's settings (a preset, a file, a link); every widget starts afresh."""
+    s = state()
+    s["version"] += 1
+    s["experiment"] = dict(config.experiment)
+    s["slots"] = [_new_slot(parse(text)) for text in config.schedules]
+
+
+def add_schedule(text: str) -> None:
+    state()["slots"].append(_new_slot(parse(text)))
+
+
+def _find(slot_id: int, slots: list[Slot] | None = None) -> tuple[list[Slot], Slot] | None:
+    for slot in state()["slots"] if slots is None else slots:
+        if slot["id"] == slot_id:
+            return (state()["slots"] if slots is None else slots), slot
+        found = _find(slot_id, slot["children"])
+        if found:
+            return found
+    return None
+
+
+def remove_slot(slot_id: int) -> None:
+    if found := _find(slot_id):
+        siblings, slot = found
+        siblings.remove(slot)
+
+
+def duplicate_slot(slot_id: int) -> None:
+    if found := _find(slot_id):
+        siblings, slot = found
+        siblings.insert(siblings.index(slot) + 1, _new_slot(schedule_text(slot)))
+
+
+def _on_param(slot_id: int | None, name: str, key: str) -> None:
+    target = state()["experiment"] if slot_id is None else _find(slot_id)[1]["params"]
+    target[name] = st.session_state[key]
+
+
+def _on_name(slot_id: int, key: str) -> None:
+    slot = _find(slot_id)[1]
+    slot.update(name=st.session_state[key], params={}, children=[])
+
+
+# ---- from widget values to checked values -----------------------------------------------------
+
+def _value(param: Param, raw: Any) -> Any:
+    """A widget's value as the declaration's type: milestone lists are typed as text."""
+    if param.kind == "ints" and isinstance(raw, str):
+        try:
+            return [int(part) for part in raw.replace(";", ",").split(",") if part.strip()]
+        except ValueError:
+            raise SpecError(f"{param.name} must be whole numbers separated by commas, like 30, 80",
+                            param.name) from None
+    return raw
+
+
+def checked(params: tuple[Param, ...], raw: dict[str, Any], ctx: RunContext) -> tuple[dict, dict[str, str]]:
+    """Given values converted and checked one by one; errors by parameter name."""
+    values, errors = {}, {}
+    for param in params:
+        if param.name in raw:
+            try:
+                values[param.name] = param.check(_value(param, raw[param.name]), ctx)
+            except SpecError as error:
+                errors[param.name] = str(error)
+    return values, errors
+
+
+def schedule_text(slot: Slot) -> Schedule:
+    """The slot as written (its current values, even invalid ones: used to duplicate it)."""
+    params = {}
+    for param in REGISTRY[slot["name"]].params:
+        if param.name in slot["params"]:
+            try:
+                params[param.name] = _value(param, slot["params"][param.name])
+            except SpecError:
+                continue
+    frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
+    return Schedule(slot["name"], frozen, tuple(schedule_text(child) for child in slot["children"]))
+
+
+def experiment_of() -> tuple[Experiment | None, dict[str, str]]:
+    values, errors = checked(EXPERIMENT_PARAMS, state()["experiment"], RunContext(horizon=1))
+    if errors:
+        return None, errors
+    try:
+        return Experiment.create(**values), {}
+    except SpecError as error:
+        return None, {error.param or "epochs": str(error)}
+
+
+def schedule_of(slot: Slot, experiment: Experiment) -> tuple[Resolved | None, dict[str, str]]:
+    """The slot checked for this run; errors keyed by parameter name ("" for the schedule itself).
+
+    The schedule is also stepped (cached, cheap): a formula can fail at some epoch only.
+    """
+    ctx = experiment.context()
+    spec = REGISTRY[slot["name"]]
+    if spec.composite and not slot["children"]:
+        slot["children"] = [_new_slot(parse(text)) for text in spec.default_children(ctx)]
+    own_ctx = ctx.with_parts(len(slot["children"])) if spec.composite else ctx
+    _, errors = checked(spec.params, slot["params"], own_ctx)
+    if errors:
+        return None, errors
+    try:
+        resolved = resolve(schedule_text(slot), ctx)
+        if not resolved.needs_metric:
+            lr_trace(resolved, experiment)
+        return resolved, {}
+    except SpecError as error:
+        param = error.param or ("lr_lambda" if "lr_lambda" in slot["params"] else None)
+        own = error.schedule == slot["name"] and param in slot["params"]
+        return None, {(param if own else ""): str(error)}
+
+
+# ---- widgets ---------------------------------------------------------------------------------------
+
+def _log_grid(low: float, high: float, low_open: bool, value: float) -> list[float]:
+    start = math.floor(math.log10(max(low, 1e-6)))
+    grid = [round(m * 10.0**d, 12) for d in range(start, math.ceil(math.log10(high)) + 1) for m in (1, 2, 5)]
+    grid = [g for g in grid if (g > low if low_open else g >= low) and g <= high]
+    if low == 0 and not low_open:
+        grid.insert(0, 0.0)
+    return sorted(set(grid) | {float(value)})
+
+
+def _float_step(low: float, high: float) -> tuple[float, str]:
+    exponent = math.floor(math.log10((high - low) / 200))
+    return 10.0**exponent, f"%.{max(0, -exponent)}f"
+
+
+def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: int | None,
+                error: str | None) -> None:  # fmt: skip
+    """One widget for one declared parameter, and its error right beneath it."""
+    label, kwargs = param.name, {"key": key, "help": f"{param.help} ({param.describe_range(ctx)})",
+                                 "on_change": _on_param, "args": (slot_id, param.name, key)}
+    low, high = param.slider_range(ctx)
+    if param.kind == "bool":
+        st.toggle(label, value=bool(value), **kwargs)
+    elif param.kind == "choice":
+        st.selectbox(label, param.choices, index=param.choices.index(value) if value in param.choices else 0,
+                     **kwargs)
+    elif param.kind in ("ints", "formula", "str"):
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        st.text_input(label, value=text, max_chars=200, **kwargs)
+    elif param.optional and param.kind == "int":
+        st.number_input(label, min_value=int(low), max_value=int(high), value=value, step=1,
+                        placeholder="empty: same as step_size_up", **kwargs)
+    elif not isinstance(value, int | float) or isinstance(value, bool):
+        st.text_input(label, value=str(value), **kwargs)  # a loaded value of the wrong type: show it as typed
+    elif param.kind == "int":
+        low, high = int(low), int(max(high, value))
+        if high - low > NUMBER_INPUT_SPAN:
+            st.number_input(label, min_value=low, max_value=max(high, int(value)), value=int(value), step=1, **kwargs)
+        else:
+            st.slider(label, min_value=min(low, int(value)), max_value=high, value=int(value), step=1, **kwargs)
+    elif param.log:
+        options = _log_grid(low, high, param.low_open, value)
+        st.select_slider(label, options=options, value=float(value), format_func=lambda v: f"{v:g}", **kwargs)
+    else:
+        step, fmt = _float_step(low, high)
+        low = low + step if param.low_open else low
+        high = high - step if param.high_open else high
+        st.slider(label, min_value=float(min(low, value)), max_value=float(max(high, value)), value=float(value),
+                  step=step, format=fmt, **kwargs)
+    if error:
+        st.error(error, icon=":material/error:")
+
+
+def _key(slot_id: int | None, name: str, given: bool, default: Any) -> str:
+    # untouched parameters follow the run length: their key changes with their default
+    source = "set" if given else f"auto={default!r}"
+    return f"v{state()['version']}.{slot_id if slot_id is not None else 'exp'}.{name}.{source}"
+
+
+def params_editor(params: tuple[Param, ...], raw: dict[str, Any], ctx: RunContext, slot_id: int | None,
+                  errors: dict[str, str]) -> None:  # fmt: skip
+    for param in params:
+        given = param.name in raw
+        default = param.default_for(ctx)
+        value = raw[param.name] if given else default
+        param_input(param, value, ctx, _key(slot_id, param.name, given, default), slot_id, errors.get(param.name))
+
+
+def name_picker(slot: Slot, choices: list[str], label: str = "scheduler") -> None:
+    key = f"v{state()['version']}.{slot['id']}.name"
+    st.selectbox(label, choices, index=choices.index(slot["name"]) if slot["name"] in choices else 0, key=key,
+                 on_change=_on_name, args=(slot["id"], key),
+                 format_func=lambda name: f"{name} — {REGISTRY[name].summary}")

@@ -1,0 +1,162 @@
+"""The Streamlit page, driven with AppTest: defaults, presets, every kind of control, errors, export."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from apptest_helpers import curves, lr_curves, messages, open_app, slot_ids, widget
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+import lrviz
+from lrviz.config import Config
+from lrviz.presets import PRESETS
+
+MIXED = Config({"epochs": 12}, [
+    "ExponentialLR(gamma=0.9)", "StepLR(step_size=4)", "OneCycleLR()", "LambdaLR()", "MultiStepLR()",
+    "CyclicLR(cycle_momentum=False)",
+])
+
+
+def test_default_page_runs_and_draws_each_schedule():
+    app = open_app()
+    assert not app.exception and not messages(app)
+    assert len(lr_curves(app)) == len(app.session_state["lrviz"]["slots"]) >= 3
+    assert set(curves(app, "Training loss")) == set(lr_curves(app))
+    assert app.title[0].value.startswith("lrviz")
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_loads_and_runs(name):
+    app = open_app()
+    app.selectbox(key="preset").select(name).run()
+    assert not app.exception and not messages(app)
+    config = PRESETS[name][1]
+    expected = lrviz.run(config.schedules, **config.experiment)
+    drawn = list(lr_curves(app).values())
+    assert len(drawn) == len(config.schedules)
+    for curve, (_, rows) in zip(drawn, expected.groupby("schedule", sort=False), strict=True):
+        assert curve == pytest.approx(rows["lr"].tolist()[:len(curve)], rel=1e-12)
+
+
+@pytest.mark.parametrize("slot, kind, name, value", [
+    (0, "slider", "gamma", 0.5),  # float slider
+    (1, "slider", "step_size", 2),  # int slider
+    (2, "select_slider", "max_lr", 0.5),  # log slider
+    (2, "toggle", "three_phase", True),
+    (2, "selectbox", "anneal_strategy", "linear"),
+    (3, "text_input", "lr_lambda", "0.5 ** epoch"),  # formula
+    (4, "text_input", "milestones", "2, 5, 9"),  # list of steps
+    (5, "selectbox", "mode", "triangular2"),
+])
+def test_each_kind_of_control_changes_only_its_curve(slot, kind, name, value):
+    app = open_app(MIXED)
+    before = lr_curves(app)
+    control = widget(app.sidebar, kind, slot_ids(app)[slot], name)
+    (control.select(value) if kind == "selectbox" else control.set_value(value)).run()
+    assert not app.exception and not messages(app)
+    after = lr_curves(app)
+    changed = [label for label in after if label not in before or after[label] != before[label]]
+    assert len(changed) == 1 and f"{name}=" in changed[0]
+    assert len(after) == len(before)
+
+
+@pytest.mark.parametrize("kind, name, value", [
+    ("slider", "epochs", 25), ("selectbox", "optimizer", "adam"), ("select_slider", "lr", 0.05),
+    ("selectbox", "step_per", "batch"),
+])
+def test_experiment_controls_retrain_every_schedule(kind, name, value):
+    app = open_app(MIXED)
+    before = curves(app, "Training loss")
+    control = widget(app.sidebar, kind, "exp", name)
+    (control.select(value) if kind == "selectbox" else control.set_value(value)).run()
+    assert not app.exception and not messages(app)
+    after = curves(app, "Training loss")
+    # LambdaLR's default formula is in epochs and MultiStepLR's default milestones fall on epoch
+    # boundaries (half and three quarters of the run): stepped per batch, their lrs are the same
+    same = {"LambdaLR()", "MultiStepLR()"} if name == "step_per" else set()
+    assert {label for label in after if after[label] == before[label]} == same
+
+
+@pytest.mark.parametrize("slot, kind, name, value, message", [
+    (5, "select_slider", "max_lr", 0.001, "max_lr must be above base_lr"),
+    (3, "text_input", "lr_lambda", "1 / (1 + epoch", "does not parse"),
+    (3, "text_input", "lr_lambda", "__import__('os').getcwd()", "not an allowed function"),
+    (4, "text_input", "milestones", "8, 3", "strictly increasing"),
+    (4, "text_input", "milestones", "3, x", "whole numbers"),
+    (3, "text_input", "lr_lambda", "1 - 0.2 * epoch", "negative"),
+])
+def test_invalid_settings_show_a_message_and_keep_the_other_curves(slot, kind, name, value, message):
+    app = open_app(MIXED)
+    before = lr_curves(app)
+    widget(app.sidebar, kind, slot_ids(app)[slot], name).set_value(value).run()
+    assert not app.exception
+    assert any(message in text for text in messages(app)), messages(app)
+    after = lr_curves(app)
+    assert set(after) < set(before) and len(after) == len(before) - 1
+    assert all(after[label] == before[label] for label in after)
+    # the user's text is kept, to be corrected
+    assert widget(app.sidebar, kind, slot_ids(app)[slot], name).value == value
+
+
+def test_invalid_experiment_setting_is_shown_next_to_it():
+    app = open_app(MIXED)
+    widget(app.sidebar, "toggle", "exp", "nesterov").set_value(True).run()
+    assert not app.exception
+    assert any("nesterov needs momentum" in text for text in messages(app))
+
+
+def test_add_duplicate_and_remove_schedules():
+    app = open_app(Config({}, ["StepLR()"]))
+    app.sidebar.selectbox(key=next(s.key for s in app.sidebar.selectbox if s.key.endswith(".add"))).select(
+        "CosineAnnealingLR").run()
+    assert list(lr_curves(app)) == ["StepLR()", "CosineAnnealingLR()"]
+    app.sidebar.button(key=f"dup{slot_ids(app)[1]}").click().run()
+    assert list(lr_curves(app)) == ["StepLR()", "CosineAnnealingLR()", "CosineAnnealingLR() #2"]
+    app.sidebar.button(key=f"del{slot_ids(app)[0]}").click().run()
+    assert list(lr_curves(app)) == ["CosineAnnealingLR()", "CosineAnnealingLR() #2"]
+
+
+def test_composed_schedule_is_built_in_the_page():
+    app = open_app(Config({"epochs": 20}, ["SequentialLR()"]))
+    sequential = app.session_state["lrviz"]["slots"][0]
+    assert [child["name"] for child in sequential["children"]] == ["LinearLR", "CosineAnnealingLR"]
+    cosine = sequential["children"][1]["id"]
+    widget(app.sidebar, "slider", cosine, "eta_min").set_value(0.05).run()
+    assert not app.exception and not messages(app)
+    (label,) = lr_curves(app)
+    assert "CosineAnnealingLR(eta_min=0.05)" in label
+    assert min(lr_curves(app)[label][2:]) == pytest.approx(0.05, rel=0.05)  # after the warm-up
+
+
+def test_shared_link_opens_the_same_page_and_reports_what_it_dropped():
+    config = Config({"epochs": 15, "lr": 0.05}, ["StepLR(step_size=3)", "CosineAnnealingLR(eta_min=0.001)"])
+    app = open_app(config)
+    assert list(lr_curves(app)) == config.schedules
+    assert len(next(iter(lr_curves(app).values()))) == 15
+    hostile = open_app(Config({"epochs": 15}, ["StepLR(step_size=3)"]))
+    hostile.query_params["s"] = ["StepLR(step_size=3)", "Nope()", "StepLR(gamma=7)"]
+    hostile.query_params["samples"] = "lots"
+    hostile.run()
+    assert not hostile.exception
+
+
+def test_csv_offered_equals_lrviz_run(monkeypatch):
+    offered = {}
+    original = MediaFileManager.add_deferred
+
+    def remember(self, data, *args, **kwargs):
+        file_id = original(self, data, *args, **kwargs)
+        offered[file_id] = data
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
+    config = Config({"epochs": 8, "optimizer": "adam", "lr": 0.05}, ["StepLR(step_size=3)", "OneCycleLR()"])
+    app = open_app(config)
+    for key, per in (("csv_epoch", "epoch"), ("csv_step", "step")):
+        button = app.get("download_button")
+        file_id = next(b.proto.deferred_file_id for b in button if b.proto.id.endswith(key))
+        frame = pd.read_csv(io.StringIO(offered[file_id]()))
+        expected = lrviz.run(config.schedules, per=per, **config.experiment)
+        pd.testing.assert_frame_equal(frame, expected, check_exact=False, rtol=1e-12)

@@ -1,0 +1,138 @@
+"""The app in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+import pandas as pd
+import pytest
+from apptest_helpers import link_query, trace_values
+
+import lrviz
+from lrviz.config import Config
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def settle(page) -> None:
+    """Wait until the app's rerun has finished and the charts are drawn."""
+    page.wait_for_timeout(300)  # let a rerun that an interaction triggered start
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+
+
+def lr_traces(page) -> dict[str, list[float]]:
+    """name -> y of the learning-rate chart's traces, read from Plotly's own data in the page."""
+    traces = page.evaluate("""() => {
+        const plot = [...document.querySelectorAll('.js-plotly-plot')]
+            .find(p => p.layout && p.layout.title && p.layout.title.text.includes('Learning rate'));
+        return plot.data.map(t => ({name: t.name, y: t.y}));
+    }""")
+    return {trace["name"]: trace_values(trace) for trace in traces}
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    settle(page)
+
+
+def test_page_loads_with_charts_and_no_errors(server, page):
+    open_page(page, server)
+    assert page.locator("h1").first.inner_text().startswith("lrviz")
+    assert len(lr_traces(page)) >= 3
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_moving_a_slider_redraws_the_chart(server, page):
+    open_page(page, f"{server}/?{link_query(Config({'epochs': 10}, ['ExponentialLR(gamma=0.9)', 'StepLR()']))}")
+    before = lr_traces(page)
+    thumb = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="gamma"]:visible').first
+    thumb.focus()
+    for _ in range(100):  # 100 keyboard steps of 0.001, as a user would: gamma 0.9 -> 0.8
+        thumb.press("ArrowLeft")
+    settle(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(p => p.data && p.data.some(t => t.name === 'ExponentialLR(gamma=0.8)'))""", timeout=60_000)
+    after = lr_traces(page)
+    assert after["ExponentialLR(gamma=0.8)"][1] == pytest.approx(0.08)
+    assert after["StepLR()"] == before["StepLR()"]
+
+
+def test_csv_download_holds_the_curves(server, page):
+    config = Config({"epochs": 6}, ["StepLR(step_size=2, gamma=0.5)", "CosineAnnealingLR()"])
+    open_page(page, f"{server}/?{link_query(config)}")
+    page.get_by_role("tab", name="Export & share").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV, per epoch").click()
+    frame = pd.read_csv(io.StringIO(Path(download.value.path()).read_text()))
+    expected = lrviz.run(config.schedules, **config.experiment)
+    pd.testing.assert_frame_equal(frame, expected, check_exact=False, rtol=1e-12)
+
+
+def test_shared_link_shows_the_same_schedules(server, page):
+    config = Config({"epochs": 12, "lr": 0.05}, ["OneCycleLR(max_lr=0.2)", "MultiStepLR(milestones=[3, 8])"])
+    open_page(page, f"{server}/?{link_query(config)}")
+    traces = lr_traces(page)
+    assert list(traces) == config.schedules
+    expected = lrviz.run(config.schedules, **config.experiment)
+    assert traces["MultiStepLR(milestones=[3, 8])"] == pytest.approx(
+        expected[expected["schedule"] == "MultiStepLR(milestones=[3, 8])"]["lr"].tolist())
+    # the address bar keeps the configuration, so copying it shares the page
+    assert "epochs=12" in page.url and "OneCycleLR" in page.url
