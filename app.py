@@ -43,7 +43,14 @@ def load_first_visit() -> None:
     s["notices"] = dropped
 
 
+STYLE = """<style>
+@media (min-width: 900px) { section[data-testid="stSidebar"] { width: 400px !important; } }
+.block-container { padding-top: 2.5rem; }
+</style>"""
+
+
 def header() -> None:
+    st.html(STYLE)
     st.title("lrviz · learning-rate schedules, really trained")
     st.markdown(
         "Pick schedules in the sidebar and tune them. Each one trains the same model on the same data "
@@ -163,9 +170,10 @@ def charts(result: Result) -> None:
     right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum"), key="loss_chart")
     if momentum := figures.momentum_figure(result, per):
         left.plotly_chart(momentum, key="momentum_chart")
+    number = st.column_config.NumberColumn(format="%.4g")
     st.dataframe(figures.summary(result), hide_index=True, width="stretch",
-                 column_config={"final loss": st.column_config.NumberColumn(format="%.4g"),
-                                "best loss": st.column_config.NumberColumn(format="%.4g")})
+                 column_config={"final loss": number, "best loss": number, "final val loss": number,
+                                "diverged at epoch": st.column_config.NumberColumn(format="%d")})
 
 
 def teaching(result: Result) -> None:

@@ -32,8 +32,8 @@ def _layout(figure: go.Figure, title: str, y_title: str, x_title: str, log: bool
         hovermode="x unified",
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         height=400,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "font": {"size": 11}},
-        xaxis={"title": x_title, "showgrid": True},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.24, "x": 0, "font": {"size": 11}},
+        xaxis={"title": {"text": x_title, "standoff": 2}, "showgrid": True},
         yaxis={"title": y_title, "type": "log" if log else "linear", "exponentformat": "power" if log else "none"},
     )
     return figure
@@ -139,7 +139,7 @@ def summary(result: Result) -> pd.DataFrame:
             row["final val loss"] = result.val_loss[-1, k]
         if result.weights.shape[3] == 1:  # regression: the weights are few and meaningful
             row.update(zip(result.weight_names(), result.weights[-1, k, :, 0], strict=True))
-        row["diverged at epoch"] = result.diverged_at[k]
+        row["diverged at epoch"] = result.diverged_at[k] or np.nan
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("final loss", na_position="last", kind="stable")
     return table.reset_index(drop=True)
