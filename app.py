@@ -172,8 +172,7 @@ def charts(result: Result) -> None:
         left.plotly_chart(momentum, key="momentum_chart")
     number = st.column_config.NumberColumn(format="%.4g")
     st.dataframe(figures.summary(result), hide_index=True, width="stretch",
-                 column_config={"final loss": number, "best loss": number, "final val loss": number,
-                                "diverged at epoch": st.column_config.NumberColumn(format="%d")})
+                 column_config={"final loss": number, "best loss": number, "final val loss": number})
 
 
 def teaching(result: Result) -> None:

@@ -139,7 +139,7 @@ def summary(result: Result) -> pd.DataFrame:
             row["final val loss"] = result.val_loss[-1, k]
         if result.weights.shape[3] == 1:  # regression: the weights are few and meaningful
             row.update(zip(result.weight_names(), result.weights[-1, k, :, 0], strict=True))
-        row["diverged at epoch"] = result.diverged_at[k] or np.nan
+        row["diverged"] = f"at epoch {result.diverged_at[k]}" if result.diverged_at[k] else "no"
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("final loss", na_position="last", kind="stable")
     return table.reset_index(drop=True)
