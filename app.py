@@ -95,7 +95,7 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) ->
         own_ctx = ctx.with_parts(len(slot["children"])) if spec.composite else ctx
         ui.params_editor(spec.params, slot["params"], own_ctx, slot["id"], errors)
         if spec.composite:
-            parts_editor(slot, own_ctx)
+            parts_editor(slot, ui.part_contexts(slot, ctx))
         if "" in errors:
             st.error(errors[""], icon=":material/error:")
         left, right = st.columns(2)
@@ -106,10 +106,10 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) ->
     return resolved
 
 
-def parts_editor(slot: ui.Slot, ctx) -> None:
+def parts_editor(slot: ui.Slot, contexts: list) -> None:
     """The schedules a SequentialLR or ChainedScheduler is made of, built in the page."""
     simple = [name for name, spec in REGISTRY.items() if not spec.composite and not spec.needs_metric]
-    for number, child in enumerate(slot["children"], start=1):
+    for number, (child, ctx) in enumerate(zip(slot["children"], contexts, strict=True), start=1):
         st.markdown(f"**Part {number}**")
         ui.name_picker(child, simple, label=f"part {number}")
         child_spec = REGISTRY[child["name"]]
@@ -117,8 +117,7 @@ def parts_editor(slot: ui.Slot, ctx) -> None:
         ui.params_editor(child_spec.params, child["params"], ctx, child["id"], errors)
         st.button("Remove part", key=f"del{child['id']}", on_click=ui.remove_slot, args=(child["id"],),
                   disabled=len(slot["children"]) <= 1, icon=":material/remove:")
-    st.button("Add part", key=f"add{slot['id']}", icon=":material/add:",
-              on_click=lambda: slot["children"].append(ui._new_slot(ui.parse("ExponentialLR()"))))
+    st.button("Add part", key=f"add{slot['id']}", icon=":material/add:", on_click=ui.add_part, args=(slot["id"],))
 
 
 def schedules_section(experiment: Experiment | None) -> list[ui.Resolved]:

@@ -27,7 +27,7 @@ EXPERIMENT_PARAMS: tuple[Param, ...] = (
     Param("dataset", "choice", "linear", "the tutorial's linear regression, or the 10-feature, 2-class set-up",
           choices=("linear", "classification")),
     Param("samples", "int", 1000, "number of samples", low=20, high=MAX_SAMPLES),
-    Param("noise", "float", 0.01, "standard deviation of the label noise", low=0.0, high=10.0),
+    Param("noise", "float", 0.01, "standard deviation of the label noise", low=0.0, high=10.0, log=True),
     Param("batch_size", "int", 10, "mini-batch size", low=1, high=MAX_SAMPLES),
     Param("epochs", "int", 10, "passes over the training set", low=1, high=MAX_EPOCHS),
     Param("lr", "float", 0.1, "the optimizer's (base) learning rate", low=0.0, high=10.0, low_open=True, log=True),

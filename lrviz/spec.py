@@ -137,7 +137,8 @@ class Resolved:
         return self.spec.needs_metric
 
 
-def _child_contexts(spec: SchedulerSpec, params: dict[str, Any], ctx: RunContext, count: int) -> list[RunContext]:
+def child_contexts(spec: SchedulerSpec, params: dict[str, Any], ctx: RunContext, count: int) -> list[RunContext]:
+    """The run each part of a composite sees: SequentialLR's parts last from milestone to milestone."""
     if spec.name != "SequentialLR":  # ChainedScheduler: every part runs the whole time
         return [ctx.part(ctx.horizon)] * count
     bounds = [0, *params["milestones"], ctx.horizon]
@@ -160,6 +161,6 @@ def resolve(item: Schedule | str, ctx: RunContext) -> Resolved:
     for child in children:
         if child.spec.needs_metric:
             raise SpecError(f"{child.name} cannot go inside {sched.name}: it needs the loss to step", None, sched.name)
-    contexts = _child_contexts(spec, params, own_ctx, len(children))
+    contexts = child_contexts(spec, params, own_ctx, len(children))
     resolved_children = tuple(resolve(child, child_ctx) for child, child_ctx in zip(children, contexts, strict=True))
     return Resolved(sched, params, own_ctx, resolved_children)

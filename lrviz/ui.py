@@ -17,9 +17,9 @@ import streamlit as st
 from lrviz.config import Config
 from lrviz.engine import lr_trace
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
-from lrviz.params import Param, RunContext, SpecError
+from lrviz.params import Param, RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY
-from lrviz.spec import Resolved, Schedule, parse, resolve
+from lrviz.spec import Resolved, Schedule, child_contexts, parse, resolve
 
 Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
 NUMBER_INPUT_SPAN = 5000  # integer ranges wider than this get a number box, not a slider
@@ -70,6 +70,22 @@ def duplicate_slot(slot_id: int) -> None:
     if found := _find(slot_id):
         siblings, slot = found
         siblings.insert(siblings.index(slot) + 1, _new_slot(schedule_text(slot)))
+
+
+def add_part(slot_id: int) -> None:
+    _find(slot_id)[1]["children"].append(_new_slot(parse("ExponentialLR()")))
+
+
+def part_contexts(slot: Slot, ctx: RunContext) -> list[RunContext]:
+    """The run each part of a composite slot sees, so that its sliders show the defaults it gets."""
+    spec, count = REGISTRY[slot["name"]], len(slot["children"])
+    own_ctx = ctx.with_parts(count)
+    try:
+        params = check_all(spec.params, checked(spec.params, slot["params"], own_ctx)[0], own_ctx)
+        contexts = child_contexts(spec, params, own_ctx, count)
+    except SpecError:
+        contexts = []
+    return contexts if len(contexts) == count else [own_ctx] * count
 
 
 def _on_param(slot_id: int | None, name: str, key: str) -> None:

@@ -122,7 +122,10 @@ def test_composed_schedule_is_built_in_the_page():
     app = open_app(Config({"epochs": 20}, ["SequentialLR()"]))
     sequential = app.session_state["lrviz"]["slots"][0]
     assert [child["name"] for child in sequential["children"]] == ["LinearLR", "CosineAnnealingLR"]
-    cosine = sequential["children"][1]["id"]
+    warmup, cosine = (child["id"] for child in sequential["children"])
+    # each part's sliders show what that part gets: the warm-up lasts until the milestone
+    assert widget(app.sidebar, "slider", warmup, "total_iters").value == 2
+    assert widget(app.sidebar, "slider", cosine, "T_max").value == 18
     widget(app.sidebar, "slider", cosine, "eta_min").set_value(0.05).run()
     assert not app.exception and not messages(app)
     (label,) = lr_curves(app)
