@@ -58,6 +58,18 @@ def header() -> None:
         "using the real `torch.optim.lr_scheduler` class, so the only difference between the curves below is "
         "the schedule. Hover to compare values; export everything as CSV, JSON or a link."
     )
+    with st.expander("How to read the charts"):
+        st.markdown(
+            "- **Learning rate** at epoch *n* is the lr the optimizer *used* during epoch *n*. Tutorials that "
+            "print `scheduler.get_last_lr()` after `scheduler.step()` show the lr of the *next* epoch.\n"
+            "- **Dotted lines** mark where a schedule jumps or restarts: milestones, step decays, warm restarts, "
+            "the end of a warm-up or of OneCycleLR's rise.\n"
+            "- **Loss above the optimum**: the linear model's best possible training loss (least squares) is "
+            "subtracted, so the log axis shows what each schedule still has to learn. Early on a large lr "
+            "makes fast progress; at the end, a decayed lr settles closer to the optimum than a constant one.\n"
+            "- **x axis per step** shows every optimizer step: the lr of schedules stepped per batch, and each "
+            "mini-batch's loss (faint) beside the loss on the whole training set."
+        )
     for notice in ui.state().pop("notices", []):
         st.warning(f"Not loaded: {notice}", icon=":material/warning:")
 
