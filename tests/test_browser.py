@@ -12,7 +12,7 @@ from apptest_helpers import link_query, trace_values
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, app_server, settle
 
 import lrviz
-from lrviz.config import Config
+from lrviz.config import Config, to_json
 
 pytestmark = pytest.mark.browser
 
@@ -100,3 +100,16 @@ def test_shared_link_shows_the_same_schedules(server, page):
         expected[expected["schedule"] == "MultiStepLR(milestones=[3, 8])"]["lr"].tolist())
     # the address bar keeps the configuration, so copying it shares the page
     assert "epochs=12" in page.url and "OneCycleLR" in page.url
+
+
+def test_configuration_file_loads_back(server, page, tmp_path):
+    config = Config({"epochs": 7}, ["PolynomialLR(power=2.0)", "ConstantLR(factor=0.5)"])
+    saved = tmp_path / "lrviz-config.json"
+    saved.write_text(to_json(config))
+    open_page(page, server)
+    page.get_by_role("tab", name="Export & share").click()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(saved))
+    settle(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(p => p.data && p.data.some(t => t.name === 'ConstantLR(factor=0.5)'))""", timeout=60_000)
+    assert list(lr_traces(page)) == config.schedules
