@@ -89,3 +89,14 @@ def test_cyclic_lr_cycles_momentum_even_when_sgd_has_none():
 def test_plateau_reduces_the_lr_when_the_loss_stalls():
     frame = lrviz.run(["ReduceLROnPlateau(patience=1, threshold=0.1)"], epochs=10)
     assert frame["lr"].iloc[-1] < frame["lr"].iloc[0]
+
+
+@pytest.mark.parametrize("options", [dict(), dict(momentum=0.5, nesterov=True)], ids=["sgd", "nesterov"])
+def test_momentum_that_drops_to_zero_mid_run_matches_torch(options):
+    """CyclicLR with base_momentum=0 sets momentum to 0 at its peaks: torch then freezes the buffer."""
+    specs = ["CyclicLR(base_momentum=0.0)", "OneCycleLR(base_momentum=0.0, max_momentum=0.5)", "StepLR()"]
+    experiment = lrviz.Experiment.create(**SMALL, step_per="batch", **options)
+    fast = lrviz.simulate(specs, experiment, record_steps=True).frame("step")
+    reference = lrviz.reference_simulate(specs, experiment, record_steps=True).frame("step")
+    assert (fast["momentum"] == 0).any()
+    np.testing.assert_allclose(_numbers(fast), _numbers(reference), rtol=1e-5, atol=1e-5)
