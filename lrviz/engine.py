@@ -45,15 +45,22 @@ def _trace(text: str, ctx: RunContext, optimizer_settings: Experiment) -> tuple[
     try:
         optimizer, scheduler = live_scheduler(resolved, optimizer_settings)
         group = optimizer.param_groups[0]
-        lrs, momenta = np.empty(ctx.horizon + 1), np.empty(ctx.horizon + 1)
-        for t in range(ctx.horizon):
-            lrs[t], momenta[t] = group["lr"], momentum_of(group)
-            scheduler.step()
-        lrs[-1], momenta[-1] = group["lr"], momentum_of(group)
+        # plain lists and local names: this loop runs once per scheduler step (10,000s per batch-stepped run)
+        lrs, momenta, step = [], [], scheduler.step
+        key = "betas" if "betas" in group else "momentum"
+        for _ in range(ctx.horizon):
+            lrs.append(group["lr"])
+            momenta.append(group[key])
+            step()
+        lrs.append(group["lr"])
+        momenta.append(group[key])
     except SpecError:
         raise
     except SCHEDULER_ERRORS as error:
         raise SpecError(f"{resolved.schedule.name}: {error}", schedule=resolved.schedule.name) from None
+    lrs, momenta = np.array(lrs, dtype=float), np.array(momenta, dtype=float)
+    if momenta.ndim == 2:  # Adam's (beta1, beta2)
+        momenta = momenta[:, 0].copy()
     lrs.setflags(write=False)
     momenta.setflags(write=False)
     return lrs, momenta
