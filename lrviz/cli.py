@@ -63,6 +63,11 @@ def _parser() -> _Parser:
     export.add_argument("--per", choices=("epoch", "step"), default="epoch", help="one row per epoch or per step")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="CSV file, or - for standard output")
     _add_experiment_options(export)
+    code = commands.add_parser("code", help="print a standalone PyTorch script that trains one schedule",
+                               epilog=LIMITS)
+    code.add_argument("-s", "--schedule", required=True, metavar="SPEC",
+                      help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)"')
+    _add_experiment_options(code)
     return parser
 
 
@@ -86,11 +91,15 @@ def list_schedulers() -> str:
     return "\n".join(lines)
 
 
+def _options(args: argparse.Namespace) -> dict:
+    """The experiment options given on the command line."""
+    return {p.name: getattr(args, p.name) for p in EXPERIMENT_PARAMS if getattr(args, p.name) is not None}
+
+
 def _export(args: argparse.Namespace) -> None:
     import lrviz  # deferred: `list` and `--help` need no torch training
 
-    options = {p.name: getattr(args, p.name) for p in EXPERIMENT_PARAMS if getattr(args, p.name) is not None}
-    frame = lrviz.run(args.schedule, per=args.per, **options)
+    frame = lrviz.run(args.schedule, per=args.per, **_options(args))
     if args.output == "-":
         frame.to_csv(sys.stdout, index=False)
     else:
@@ -107,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(list_schedulers())
         elif args.command == "export":
             _export(args)
+        elif args.command == "code":
+            from lrviz.script import script
+
+            print(script(args.schedule, Experiment.create(**_options(args))), end="")
         return 0
     except (UsageError, SpecError) as error:
         print(f"lrviz: error: {error}", file=sys.stderr)

@@ -22,7 +22,7 @@ from lrviz.experiment import MAX_SCHEDULES, Data, Experiment, make_data
 from lrviz.optimizers import batched_optimizer, momentum_of
 from lrviz.params import RunContext, SpecError
 from lrviz.registry import Scheduler
-from lrviz.results import DIVERGED_LOSS, Result, full_loss, optimal_loss
+from lrviz.results import DIVERGED_LOSS, Result, optimal_loss
 from lrviz.spec import Resolved, Schedule, resolve
 
 # errors torch (or a user's formula) may raise while building or stepping a scheduler
@@ -45,15 +45,22 @@ def _trace(text: str, ctx: RunContext, optimizer_settings: Experiment) -> tuple[
     try:
         optimizer, scheduler = live_scheduler(resolved, optimizer_settings)
         group = optimizer.param_groups[0]
-        lrs, momenta = np.empty(ctx.horizon + 1), np.empty(ctx.horizon + 1)
-        for t in range(ctx.horizon):
-            lrs[t], momenta[t] = group["lr"], momentum_of(group)
-            scheduler.step()
-        lrs[-1], momenta[-1] = group["lr"], momentum_of(group)
+        # plain lists and local names: this loop runs once per scheduler step (10,000s per batch-stepped run)
+        lrs, momenta, step = [], [], scheduler.step
+        key = "betas" if "betas" in group else "momentum"
+        for _ in range(ctx.horizon):
+            lrs.append(group["lr"])
+            momenta.append(group[key])
+            step()
+        lrs.append(group["lr"])
+        momenta.append(group[key])
     except SpecError:
         raise
     except SCHEDULER_ERRORS as error:
         raise SpecError(f"{resolved.schedule.name}: {error}", schedule=resolved.schedule.name) from None
+    lrs, momenta = np.array(lrs, dtype=float), np.array(momenta, dtype=float)
+    if momenta.ndim == 2:  # Adam's (beta1, beta2)
+        momenta = momenta[:, 0].copy()
     lrs.setflags(write=False)
     momenta.setflags(write=False)
     return lrs, momenta
@@ -105,63 +112,125 @@ def planned_rates(resolved: list[Resolved], experiment: Experiment) -> tuple[np.
     return lr, momentum
 
 
-def _gradient(out: np.ndarray, y: np.ndarray, classification: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Per-model batch loss and d loss / d output for MSE or softmax cross-entropy (mean over the batch)."""
+def _sample_losses(out: np.ndarray, y: np.ndarray, classification: bool, outputs: int) -> np.ndarray:
+    """(n, K) loss of each sample under each model; out and y are (n, K · outputs), model-major."""
+    out3 = out.reshape(len(out), -1, outputs)
     if classification:
-        top = out.max(axis=-1, keepdims=True)
-        exp = np.exp(out - top)
-        total = exp.sum(axis=-1, keepdims=True)
-        loss = (np.log(total[..., 0]) + top[..., 0] - (out * y).sum(axis=-1)).mean(axis=1)
-        return loss, (exp / total - y) / out.shape[1]
-    residual = out - y
-    size = residual.shape[1] * residual.shape[2]
-    return np.einsum("kbo,kbo->k", residual, residual) / size, residual * (2.0 / size)
+        top = out3.max(axis=-1, keepdims=True)
+        log_norm = np.log(np.exp(out3 - top).sum(axis=-1)) + top[..., 0]
+        return log_norm - (out3 * y.reshape(out3.shape)).sum(axis=-1)
+    residual = out3 - y.reshape(out3.shape)
+    return (residual * residual).mean(axis=-1)
+
+
+def _output_error(out: np.ndarray, y: np.ndarray, classification: bool, outputs: int) -> np.ndarray:
+    """d loss / d output, up to the per-sample factor folded into the inputs (see `simulate`)."""
+    if not classification:
+        return out - y  # MSE: 2 (out - y) / (batch · outputs)
+    out3 = out.reshape(len(out), -1, outputs)  # softmax cross-entropy: (softmax - y) / batch
+    exp = np.exp(out3 - out3.max(axis=-1, keepdims=True))
+    exp /= exp.sum(axis=-1, keepdims=True)
+    return exp.reshape(out.shape) - y
+
+
+def _linear(x: np.ndarray, matrix: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """x @ matrix, summed feature by feature in a fixed order.
+
+    BLAS picks its kernel by the matrix's width and memory layout, so `x @ matrix` rounds a
+    model's outputs differently depending on how many models share the matrix. Summing
+    the features in order keeps each model's result bit-identical whatever else is trained.
+    """
+    out = np.multiply(x[:, :1], matrix[0], out=out)
+    for feature in range(1, len(matrix)):
+        out += x[:, feature:feature + 1] * matrix[feature]
+    return out
+
+
+def _mean_loss(x: np.ndarray, y: np.ndarray, matrix: np.ndarray, classification: bool,
+               outputs: int) -> np.ndarray | float:  # fmt: skip
+    """(K,) mean loss over the samples; each model's sum runs along a contiguous row, the same way for any K."""
+    if not len(x):  # no validation split
+        return np.nan
+    losses = _sample_losses(_linear(x, matrix), y, classification, outputs)
+    return np.ascontiguousarray(losses.T).sum(axis=1) / len(x)
+
+
+def _batches(experiment: Experiment) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """(start, stop) of each mini-batch in an epoch's order (the last one may be short), and their sizes."""
+    n, size = experiment.train_samples, experiment.batch_size
+    bounds = [(start, min(start + size, n)) for start in range(0, n, size)]
+    return bounds, np.array([stop - start for start, stop in bounds])
+
+
+def _wide(columns: np.ndarray, outputs: int) -> np.ndarray:
+    """(rows, K) per-model values repeated for each of a model's output columns."""
+    return columns if outputs == 1 else np.repeat(columns, outputs, axis=1)
 
 
 def simulate(schedules: Sequence[Schedule | str], experiment: Experiment, record_steps: bool = False,
              progress: Callable[[float], None] | None = None) -> Result:  # fmt: skip
     """Train every schedule on the experiment, together, and return all curves.
 
+    The K models live side by side as the columns of one (features + 1, K · outputs)
+    matrix, so a step is a few small 2-D array operations whatever K is. Each sample's
+    share of the mean-loss gradient is folded into its inputs once per epoch, and
+    mini-batch losses are computed once per epoch from the outputs kept during it.
     `progress`, if given, is called with the fraction done after each epoch.
     """
     resolved = resolve_all(schedules, experiment)
     data: Data = make_data(experiment)
     lr, momentum = planned_rates(resolved, experiment)
     live = {k: live_scheduler(item, experiment) for k, item in enumerate(resolved) if item.needs_metric}
-    count, epochs, per_epoch, size = len(resolved), experiment.epochs, experiment.steps_per_epoch, experiment.batch_size
-    weights = np.repeat(data.initial_weights[None], count, axis=0)
-    optimizer = batched_optimizer(weights.shape, experiment)
+    for k, (torch_optimizer, _) in live.items():  # ReduceLROnPlateau changes the lr only
+        momentum[:, k] = momentum_of(torch_optimizer.param_groups[0])
+    count, epochs, per_epoch, outputs = len(resolved), experiment.epochs, experiment.steps_per_epoch, data.outputs
+    classification = data.classification
+    # weights[:, k] are model k's (features + 1, outputs); matrix is the same memory as 2-D columns
+    weights = np.repeat(data.initial_weights[:, None], count, axis=1)
+    matrix = weights.reshape(len(weights), count * outputs)
+    by_model = weights.transpose(1, 0, 2)  # the (K, features + 1, outputs) layout of Result
+    optimizer = batched_optimizer(matrix.shape, experiment, momentum)
+    bounds, sizes = _batches(experiment)
+    starts = np.array([start for start, _ in bounds])
+    # d mean loss / d w = Σ_i x_iᵀ · factor / batch size · error_i: that factor goes into the inputs
+    factor = 1.0 if classification else 2.0 / outputs
+    sample_scale = np.repeat(factor / sizes, sizes)[:, None]
+    y_train = np.tile(data.y_train, count)
+    y_val = np.tile(data.y_val, count)
+    batch_outputs = np.empty((experiment.train_samples, count * outputs))
     batch_loss = np.empty((experiment.total_steps, count))
     epoch_loss, val_loss = np.empty((epochs, count)), np.empty((epochs, count))
-    epoch_weights = np.empty((epochs, *weights.shape))
-    step_weights = np.empty((experiment.total_steps + 1, *weights.shape)) if record_steps else None
+    epoch_weights = np.empty((epochs, *by_model.shape))
+    step_weights = np.empty((experiment.total_steps + 1, *by_model.shape)) if record_steps else None
     if record_steps:
-        step_weights[0] = weights
+        step_weights[0] = by_model
     diverged: list[int | None] = [None] * count
-    lr_columns, momentum_columns = lr[:, :, None, None], momentum[:, :, None, None]
     with np.errstate(all="ignore"):  # an overflowing run is a result, handled below
         for epoch in range(epochs):
             first = epoch * per_epoch
             for k, (torch_optimizer, _) in live.items():
-                group = torch_optimizer.param_groups[0]
-                lr[first:first + per_epoch, k], momentum[first:first + per_epoch, k] = group["lr"], momentum_of(group)
+                lr[first:first + per_epoch, k] = torch_optimizer.param_groups[0]["lr"]
+            epoch_lr = _wide(lr[first:first + per_epoch], outputs)
+            epoch_momentum = _wide(momentum[first:first + per_epoch], outputs)
             order = data.batch_order[epoch]
-            x_epoch, y_epoch = data.x_train[order], data.y_train[order]
-            for batch in range(per_epoch):
-                step = first + batch
-                x = x_epoch[batch * size:(batch + 1) * size]
-                batch_loss[step], d_out = _gradient(x @ weights, y_epoch[batch * size:(batch + 1) * size],
-                                                    data.classification)
-                optimizer.step(weights, x.T @ d_out, lr_columns[step], momentum_columns[step])
+            x_epoch, y_epoch = data.x_train[order], y_train[order]
+            scaled = x_epoch * sample_scale
+            for batch, (start, stop) in enumerate(bounds):
+                out = _linear(x_epoch[start:stop], matrix, out=batch_outputs[start:stop])
+                error = _output_error(out, y_epoch[start:stop], classification, outputs)
+                gradient = np.einsum("bd,bk->dk", scaled[start:stop], error)  # like _linear, K-invariant
+                optimizer.step(matrix, gradient, epoch_lr[batch], epoch_momentum[batch])
                 if record_steps:
-                    step_weights[step + 1] = weights
-            epoch_loss[epoch] = full_loss(weights, data.x_train, data.y_train, data.classification)
-            val_loss[epoch] = full_loss(weights, data.x_val, data.y_val, data.classification)
-            epoch_weights[epoch] = weights
+                    step_weights[first + batch + 1] = by_model
+            losses = _sample_losses(batch_outputs, y_epoch, classification, outputs)
+            batch_loss[first:first + per_epoch] = np.add.reduceat(losses, starts) / sizes[:, None]
+            epoch_loss[epoch] = _mean_loss(data.x_train, y_train, matrix, classification, outputs)
+            val_loss[epoch] = _mean_loss(data.x_val, y_val, matrix, classification, outputs)
+            epoch_weights[epoch] = by_model
             for k in np.flatnonzero(~(epoch_loss[epoch] <= DIVERGED_LOSS)):
                 if diverged[k] is None:
                     diverged[k] = epoch + 1
-                    weights[k] = np.nan  # keeps every later value of this run NaN, the others untouched
+                    weights[:, k] = np.nan  # keeps every later value of this run NaN, the others untouched
             metric = val_loss[epoch] if len(data.x_val) else epoch_loss[epoch]
             for k, (_, scheduler) in live.items():
                 if diverged[k] is None:

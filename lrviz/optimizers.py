@@ -1,9 +1,10 @@
 """torch.optim's SGD, Adam and AdamW, written out for K models stacked in one array.
 
-Weights have shape (K, features + 1, outputs); lr and momentum (beta1 for Adam) are
-(K, 1, 1) columns, one value per schedule, read from the real torch schedulers. Each
-update follows torch 2.13's single-tensor implementation line by line, so the fast
-path agrees with `torch.optim` to rounding (see tests/test_engine.py).
+Weights are a (features + 1, columns) matrix, one column per model output; lr and
+momentum (beta1 for Adam) are rows with one value per column, read from the real torch
+schedulers. Each update follows torch 2.13's single-tensor implementation line by line,
+so the fast path agrees with `torch.optim` to rounding (see tests/test_engine.py).
+`step` may overwrite the gradient it is given.
 """
 
 from __future__ import annotations
@@ -17,24 +18,31 @@ ADAM_EPS = 1e-8
 
 
 class BatchedSGD:
-    def __init__(self, shape: tuple[int, ...], experiment: Experiment) -> None:
+    def __init__(self, shape: tuple[int, ...], experiment: Experiment, momentum: np.ndarray) -> None:
+        """`momentum`: (steps, models) planned momentum of the whole run, to pick the cheapest exact update."""
         self.nesterov = experiment.nesterov
         self.weight_decay = experiment.weight_decay
+        # torch creates a momentum buffer as a copy of the gradient at the first step with
+        # momentum != 0 (m · 0 + grad here) and leaves it alone while momentum is 0
         self.buffer = np.zeros(shape)
-        # torch creates the momentum buffer at the first step with momentum != 0 and
-        # leaves it untouched while momentum is 0; track that per model
-        self.has_buffer = np.zeros((shape[0], 1, 1), dtype=bool)
+        uses = momentum != 0
+        self.uses_momentum = bool(uses.any())
+        # only a model whose momentum is 0 at some steps and not at others needs its buffer
+        # frozen step by step; otherwise m · buffer + grad is exact for every model
+        self.switches = bool((uses.any(axis=0) & ~uses.all(axis=0)).any())
 
     def step(self, weights: np.ndarray, grad: np.ndarray, lr: np.ndarray, momentum: np.ndarray) -> None:
         if self.weight_decay:
-            grad = grad + self.weight_decay * weights
-        if momentum.any():
+            grad += self.weight_decay * weights
+        if self.switches:
             active = momentum != 0
-            updated = np.where(self.has_buffer, momentum * self.buffer + grad, grad)
-            self.buffer = np.where(active, updated, self.buffer)
-            self.has_buffer |= active
+            np.copyto(self.buffer, momentum * self.buffer + grad, where=active)
             direction = grad + momentum * self.buffer if self.nesterov else self.buffer
             grad = np.where(active, direction, grad)
+        elif self.uses_momentum:
+            self.buffer *= momentum
+            self.buffer += grad
+            grad = grad + momentum * self.buffer if self.nesterov else self.buffer
         weights -= lr * grad
 
 
@@ -61,8 +69,11 @@ class BatchedAdam:
         weights -= step_size * self.exp_avg / denom
 
 
-def batched_optimizer(shape: tuple[int, ...], experiment: Experiment) -> BatchedSGD | BatchedAdam:
-    return BatchedSGD(shape, experiment) if experiment.optimizer == "sgd" else BatchedAdam(shape, experiment)
+def batched_optimizer(shape: tuple[int, ...], experiment: Experiment, momentum: np.ndarray) -> BatchedSGD | BatchedAdam:
+    """The experiment's optimizer for weights of `shape`; `momentum` is the run's (steps, models) plan."""
+    if experiment.optimizer == "sgd":
+        return BatchedSGD(shape, experiment, momentum)
+    return BatchedAdam(shape, experiment)
 
 
 def momentum_of(group: dict) -> float:

@@ -132,16 +132,3 @@ def optimal_loss(x: np.ndarray, y: np.ndarray, classification: bool) -> float | 
         return None
     weights = np.linalg.lstsq(x, y, rcond=None)[0]
     return float(np.mean((x @ weights - y) ** 2))
-
-
-def full_loss(weights: np.ndarray, x: np.ndarray, y: np.ndarray, classification: bool) -> np.ndarray:
-    """Mean loss of each of the K stacked models on (x, y): MSE, or cross-entropy on one-hot y."""
-    if len(x) == 0:
-        return np.full(weights.shape[0], np.nan)
-    out = x @ weights  # (K, n, outputs)
-    if classification:
-        top = out.max(axis=-1, keepdims=True)
-        log_norm = np.log(np.exp(out - top).sum(axis=-1)) + top[..., 0]
-        return (log_norm - (out * y).sum(axis=-1)).mean(axis=1)
-    residual = out - y
-    return (residual * residual).mean(axis=(1, 2))

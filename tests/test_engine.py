@@ -89,3 +89,26 @@ def test_cyclic_lr_cycles_momentum_even_when_sgd_has_none():
 def test_plateau_reduces_the_lr_when_the_loss_stalls():
     frame = lrviz.run(["ReduceLROnPlateau(patience=1, threshold=0.1)"], epochs=10)
     assert frame["lr"].iloc[-1] < frame["lr"].iloc[0]
+
+
+@pytest.mark.parametrize("options", [dict(), dict(momentum=0.5, nesterov=True)], ids=["sgd", "nesterov"])
+def test_momentum_that_drops_to_zero_mid_run_matches_torch(options):
+    """CyclicLR with base_momentum=0 sets momentum to 0 at its peaks: torch then freezes the buffer."""
+    specs = ["CyclicLR(base_momentum=0.0)", "OneCycleLR(base_momentum=0.0, max_momentum=0.5)", "StepLR()"]
+    experiment = lrviz.Experiment.create(**SMALL, step_per="batch", **options)
+    fast = lrviz.simulate(specs, experiment, record_steps=True).frame("step")
+    reference = lrviz.reference_simulate(specs, experiment, record_steps=True).frame("step")
+    assert (fast["momentum"] == 0).any()
+    np.testing.assert_allclose(_numbers(fast), _numbers(reference), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(optimizer="adam", lr=0.05), dict(momentum=0.9),
+                                     dict(dataset="classification", val_fraction=0.2)])
+def test_a_schedule_trains_bit_identically_alone_or_with_others(options):
+    """What a schedule gives does not depend on its companions: the app caches schedules one by one."""
+    experiment = lrviz.Experiment.create(**SMALL, **options)
+    together = lrviz.simulate(ALL_DEFAULTS, experiment, record_steps=True).frame("step")
+    for name in ALL_DEFAULTS[::3]:
+        alone = lrviz.simulate([name], experiment, record_steps=True).frame("step")
+        mine = together[together["schedule"] == name].reset_index(drop=True)
+        assert mine.to_csv(index=False) == alone.to_csv(index=False), name

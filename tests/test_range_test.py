@@ -1,0 +1,70 @@
+"""The lr range test: an exponential sweep, a smoothed loss, two suggestions."""
+
+import numpy as np
+import pytest
+
+import lrviz
+from lrviz.range_test import range_test
+
+SETUPS = [dict(), dict(momentum=0.9), dict(optimizer="adam"), dict(dataset="classification", noise=0.5),
+          dict(samples=200, batch_size=50, seed=3)]
+
+
+@pytest.mark.parametrize("options", SETUPS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()) or "default")
+def test_sweep_is_exponential_and_suggestions_lie_inside_it(options):
+    result = range_test(lrviz.Experiment.create(**options), start_lr=1e-6, end_lr=10.0, num_steps=120)
+    lrs = result.lrs
+    assert lrs[0] == 1e-6 and (np.diff(lrs) > 0).all()
+    np.testing.assert_allclose(lrs[1:] / lrs[:-1], (1e7) ** (1 / 119), rtol=1e-9)
+    assert len(lrs) == len(result.losses) == len(result.raw_losses) <= 120
+    for suggestion in (result.steepest, result.min_over_ten):
+        assert lrs[0] <= suggestion <= lrs[-1]
+    assert np.isfinite(result.losses).all()
+
+
+def test_a_sweep_into_divergence_stops_at_four_times_the_best_loss():
+    result = range_test(lrviz.Experiment.create(), start_lr=1e-4, end_lr=100.0, num_steps=100)
+    assert result.stopped_early and len(result.lrs) < 100
+    assert result.losses[-1] > 4 * result.losses.min()
+    assert (result.losses[:-1] <= 4 * np.minimum.accumulate(result.losses[:-1])).all()
+    # training did happen before the blow-up, and the suggestions sit below it
+    assert result.raw_losses.min() < 0.01
+    assert result.steepest < result.lrs[-1] and result.min_over_ten < result.lrs[-1]
+
+
+def test_a_sweep_that_stays_calm_reaches_end_lr():
+    result = range_test(lrviz.Experiment.create(), start_lr=1e-5, end_lr=0.1, num_steps=50)
+    assert not result.stopped_early and len(result.lrs) == 50
+    assert result.lrs[-1] == pytest.approx(0.1, rel=1e-9)
+
+
+def test_smoothed_loss_is_the_bias_corrected_moving_average():
+    result = range_test(lrviz.Experiment.create(), start_lr=1e-5, end_lr=0.1, num_steps=30, beta=0.9)
+    average, expected = 0.0, []
+    for step, value in enumerate(result.raw_losses):
+        average = 0.9 * average + 0.1 * value
+        expected.append(average / (1 - 0.9 ** (step + 1)))
+    np.testing.assert_allclose(result.losses, expected, rtol=1e-12)
+    assert result.losses[0] == result.raw_losses[0]
+
+
+def test_deterministic_for_a_seed_and_different_for_another():
+    first = range_test(lrviz.Experiment.create(seed=7), num_steps=60)
+    again = range_test(lrviz.Experiment.create(seed=7), num_steps=60)
+    other = range_test(lrviz.Experiment.create(seed=8), num_steps=60)
+    np.testing.assert_array_equal(first.raw_losses, again.raw_losses)
+    assert (first.steepest, first.min_over_ten) == (again.steepest, again.min_over_ten)
+    assert not np.array_equal(first.raw_losses, other.raw_losses[: len(first.raw_losses)])
+
+
+@pytest.mark.parametrize("kwargs, param", [
+    (dict(start_lr=1.0, end_lr=0.1), "start_lr"),
+    (dict(start_lr=0.0), "start_lr"),
+    (dict(num_steps=1), "num_steps"),
+    (dict(beta=1.0), "beta"),
+    (dict(diverge_factor=1.0), "diverge_factor"),
+])
+def test_bad_arguments_name_the_parameter(kwargs, param):
+    with pytest.raises(lrviz.SpecError) as error:
+        range_test(lrviz.Experiment.create(), **kwargs)
+    assert error.value.param == param
