@@ -7,14 +7,17 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from lrviz import figures, ui
+from lrviz import figures, landscape, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
-from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, Experiment
+from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
+from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
 from lrviz.presets import PRESETS
+from lrviz.range_test import RangeTest, range_test
 from lrviz.registry import REGISTRY
 from lrviz.results import Result
+from lrviz.script import script
 
 DEFAULT = Config({"epochs": 20}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
                                   "LinearLR(start_factor=0.5, total_iters=4)", "OneCycleLR()"])
@@ -27,6 +30,16 @@ def training_cache() -> TrainingCache:
     cache = TrainingCache()
     cache.run(["StepLR()"], Experiment.create(samples=20, epochs=1))
     return cache
+
+
+@st.cache_data(max_entries=32)
+def loss_landscape(experiment: Experiment, window: tuple) -> tuple:
+    return landscape.loss_grid(experiment, *window, resolution=90)
+
+
+@st.cache_data(max_entries=32)
+def lr_range_test(experiment: Experiment, start_lr: float, end_lr: float, num_steps: int) -> RangeTest:
+    return range_test(experiment, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps)
 
 
 def load_first_visit() -> None:
@@ -198,8 +211,64 @@ def teaching(result: Result) -> None:
              "what it does": p.help} for p in spec.params]
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
-    st.markdown("The PyTorch code of this schedule:")
-    st.code(f"from torch.optim import lr_scheduler\n\nscheduler = {item.code()}", language="python")
+    names = EQUIVALENTS.get(spec.name)
+    if names:
+        st.markdown("**The same schedule in other libraries**")
+        rows = [{"library": library, "equivalent": getattr(names, key) or "—"} for library, key in
+                (("Keras", "keras"), ("Hugging Face transformers", "transformers"), ("timm", "timm"),
+                 ("optax", "optax"))]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        if names.note:
+            st.caption(names.note)
+    st.markdown("**A complete PyTorch script** that trains this run and prints the lr of every epoch, "
+                "the same numbers as the charts:")
+    code = script(item.schedule, result.experiment)
+    st.code(code, language="python", line_numbers=True, height=420)
+    st.download_button("Download the script", code, file_name=f"train_{spec.name.lower()}.py",
+                       mime="text/x-python", on_click="ignore", icon=":material/code:", key="script_py")
+
+
+def landscape_section(result: Result) -> None:
+    if result.experiment.dataset != "linear":
+        st.info("The loss landscape is drawn for the linear-regression dataset (two weights and a bias).")
+        return
+    grid = loss_landscape(result.experiment, landscape.default_window(result))
+    figure = figures.replay_figure(result, grid, landscape.trajectories(result), TRUE_WEIGHTS)
+    st.plotly_chart(figure, key="replay_chart")
+    st.caption("Each line is a run's path through the two weights, step by step, from the shared starting "
+               "point. Press ▶ Play or drag the slider to walk through training: the markers move along the "
+               "path, the lr and the loss together. A large lr overshoots and wanders around the optimum; a "
+               "decayed one settles into it.")
+
+
+def range_test_section(experiment: Experiment) -> None:
+    st.markdown("The learning-rate finder (Smith 2015, fastai's `lr_find`): train the same model for a few "
+                "batches while the lr grows exponentially, and watch where the loss falls fastest and where "
+                "it blows up. Use it to pick `max_lr` for OneCycleLR or CyclicLR.")
+    options = st.columns(3)
+    grid = [10.0**e for e in range(-8, 2)]
+    start = options[0].select_slider("start lr", grid, value=1e-7, format_func=lambda v: f"{v:g}", key="rt_start")
+    end = options[1].select_slider("end lr", grid, value=10.0, format_func=lambda v: f"{v:g}", key="rt_end")
+    steps = options[2].slider("batches", 20, 400, 100, key="rt_steps")
+    if end <= start:
+        st.error("end lr must be above start lr", icon=":material/error:")
+        return
+    test = lr_range_test(experiment, start, end, steps)
+    suggestions = {"steepest descent": test.steepest, "minimum / 10": test.min_over_ten}
+    st.plotly_chart(figures.range_test_figure(test, suggestions), key="range_chart")
+    use = st.columns([2, 3, 2], vertical_alignment="bottom")
+    which = use[0].radio("suggestion", list(suggestions), key="rt_which",
+                         format_func=lambda name: f"{name}: {suggestions[name]:.3g}")
+    value = float(f"{suggestions[which]:.2g}")
+    targets = [slot for slot in ui.state()["slots"] if "max_lr" in {p.name for p in REGISTRY[slot["name"]].params}]
+    if targets:
+        target = use[1].selectbox("schedule", targets, key="rt_target", format_func=lambda s: str(ui.schedule_text(s)))
+        use[2].button(f"Use {value:g} as max_lr", on_click=ui.set_param, args=(target["id"], "max_lr", value),
+                      icon=":material/arrow_forward:", key="rt_use")
+    else:
+        use[1].caption("No schedule with a max_lr yet.")
+        use[2].button(f"Add OneCycleLR(max_lr={value:g})", on_click=ui.add_schedule,
+                      args=(f"OneCycleLR(max_lr={value!r})",), icon=":material/add:", key="rt_add")
 
 
 def export(result: Result, config: Config) -> None:
@@ -263,10 +332,17 @@ if result is None:
 else:
     charts(result)
 config = current_config(experiment, resolved)
-teach, share = st.tabs(["How it works", "Export & share"])
+teach, landscape_tab, finder, share = st.tabs(["How it works", "Landscape & replay", "LR range test",
+                                              "Export & share"])
 with teach:
     if result is not None:
         teaching(result)
+with landscape_tab:
+    if result is not None:
+        landscape_section(result)
+with finder:
+    if experiment is not None:
+        range_test_section(experiment)
 with share:
     if result is not None:
         export(result, config)

@@ -72,6 +72,10 @@ def duplicate_slot(slot_id: int) -> None:
         siblings.insert(siblings.index(slot) + 1, _new_slot(schedule_text(slot)))
 
 
+def set_param(slot_id: int, name: str, value: Any) -> None:
+    _find(slot_id)[1]["params"][name] = value
+
+
 def add_part(slot_id: int) -> None:
     _find(slot_id)[1]["children"].append(_new_slot(parse("ExponentialLR()")))
 

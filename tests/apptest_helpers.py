@@ -30,9 +30,9 @@ def link_query(config: Config) -> str:
 
 
 def charts(app: AppTest) -> dict[str, dict]:
-    """The page's Plotly figures by chart title."""
+    """The page's titled Plotly figures by title."""
     figures = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-    return {figure["layout"]["title"]["text"]: figure for figure in figures}
+    return {figure["layout"]["title"]["text"]: figure for figure in figures if "title" in figure["layout"]}
 
 
 def trace_values(trace: dict) -> list:

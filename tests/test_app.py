@@ -163,3 +163,36 @@ def test_csv_offered_equals_lrviz_run(monkeypatch):
         frame = pd.read_csv(io.StringIO(offered[file_id]()))
         expected = lrviz.run(config.schedules, per=per, **config.experiment)
         pd.testing.assert_frame_equal(frame, expected, check_exact=False, rtol=1e-12)
+
+
+def test_range_test_suggestion_goes_into_max_lr():
+    app = open_app(Config({"epochs": 10}, ["StepLR()", "OneCycleLR()"]))
+    assert "LR range test" in [tab.label for tab in app.tabs]
+    app.button(key="rt_use").click().run()
+    assert not app.exception and not messages(app)
+    (label,) = [name for name in lr_curves(app) if name.startswith("OneCycleLR")]
+    max_lr = float(label.split("max_lr=")[1].rstrip(")"))
+    assert 1e-7 < max_lr < 10  # inside the sweep
+    assert max(lr_curves(app)[label]) == pytest.approx(max_lr, rel=0.05)
+
+
+def test_range_test_offers_a_one_cycle_schedule_when_none_has_max_lr():
+    app = open_app(Config({"epochs": 10}, ["StepLR()"]))
+    app.button(key="rt_add").click().run()
+    assert not app.exception
+    assert [name.split("(")[0] for name in lr_curves(app)] == ["StepLR", "OneCycleLR"]
+
+
+def test_landscape_replay_and_teaching_panels():
+    app = open_app(Config({"epochs": 6}, ["ExponentialLR(gamma=0.9)", "ReduceLROnPlateau()"]))
+    replay = next(c for c in app.get("plotly_chart") if "frames" in c.proto.spec and '"contour"' in c.proto.spec)
+    assert replay is not None
+    code = next(block.value for block in app.code if "import torch" in block.value)
+    assert "lr_scheduler.ExponentialLR(optimizer, gamma=0.9)" in code
+    assert any("Keras" in str(frame.value) for frame in app.dataframe)
+    app.selectbox(key="explain").select("ReduceLROnPlateau()").run()
+    code = next(block.value for block in app.code if "import torch" in block.value)
+    assert "scheduler.step(train_loss)" in code
+    classification = open_app(Config({"dataset": "classification", "epochs": 3}, ["StepLR()"]))
+    assert not classification.exception
+    assert any("linear-regression dataset" in info.value for info in classification.info)

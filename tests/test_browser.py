@@ -113,3 +113,21 @@ def test_configuration_file_loads_back(server, page, tmp_path):
     page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
         .some(p => p.data && p.data.some(t => t.name === 'ConstantLR(factor=0.5)'))""", timeout=60_000)
     assert list(lr_traces(page)) == config.schedules
+
+
+def test_replay_moves_the_markers_over_the_rendered_landscape(server, page):
+    config = Config({"epochs": 8}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=2)"])
+    open_page(page, f"{server}/?{link_query(config)}")
+    page.get_by_role("tab", name="Landscape & replay").click()
+    replay = page.locator(".js-plotly-plot").filter(has=page.locator(".contourlayer path"))
+    replay.wait_for(timeout=60_000)
+    assert replay.locator(".contourlayer path").count() > 5  # the landscape is drawn
+    markers = """el => { const data = el._fullData; const last = data.length - 3;
+        return [data[last].x[0], data[last].y[0], data[last + 2].x[0]]; }"""
+    before = replay.evaluate(markers)
+    replay.locator(".updatemenu-button").first.click()  # ▶ Play
+    page.wait_for_timeout(3000)
+    after = replay.evaluate(markers)
+    assert after != before  # the weight marker and the loss marker moved
+    assert after[2] == 8  # the replay reached the last epoch
+    assert replay.locator(".contourlayer path").count() > 5  # and the landscape is still there
