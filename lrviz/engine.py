@@ -52,11 +52,28 @@ def _trace(text: str, ctx: RunContext, optimizer_settings: Experiment) -> tuple[
         lrs[-1], momenta[-1] = group["lr"], momentum_of(group)
     except SpecError:
         raise
-    except SCHEDULER_ERRORS as error:
-        raise SpecError(f"{resolved.schedule.name}: {error}", schedule=resolved.schedule.name) from None
+    except SCHEDULER_ERRORS as error:  # a formula's error names its parameter and the epoch
+        name = resolved.schedule.name
+        raise SpecError(f"{name}: {error}", getattr(error, "param", None), name) from None
+    _check_rates(resolved, lrs)
     lrs.setflags(write=False)
     momenta.setflags(write=False)
     return lrs, momenta
+
+
+def _formula_param(resolved: Resolved) -> str | None:
+    """The name of a formula parameter in the schedule or its parts: the likely cause of a runaway lr."""
+    own = next((param.name for param in resolved.spec.params if param.kind == "formula"), None)
+    return own or next((name for child in resolved.children if (name := _formula_param(child))), None)
+
+
+def _check_rates(resolved: Resolved, lrs: np.ndarray) -> None:
+    """Every lr must be a finite number ≥ 0: a MultiplicativeLR factor above 1 can overflow it."""
+    bad = np.flatnonzero(~(np.isfinite(lrs) & (lrs >= 0)))
+    if len(bad):
+        name, param, t = resolved.schedule.name, _formula_param(resolved), int(bad[0])
+        cause = f"{param} drives the lr" if param else "the lr goes"
+        raise SpecError(f"{name}: {cause} to {lrs[t]:g} after {t} scheduler steps", param, name)
 
 
 def lr_trace(resolved: Resolved, experiment: Experiment) -> tuple[np.ndarray, np.ndarray]:

@@ -36,7 +36,7 @@ def _lambda(name: str, allow_negative: bool = False):
     cls = getattr(lr_scheduler, name)
 
     def build(optimizer, params, ctx, children):
-        formula = Formula(params["lr_lambda"], ctx.steps_per_epoch, ctx.per_batch, allow_negative)
+        formula = Formula(params["lr_lambda"], ctx.steps_per_epoch, ctx.per_batch, allow_negative, "lr_lambda")
         return cls(optimizer, lr_lambda=formula)
 
     def code(params, ctx, children):
