@@ -27,6 +27,7 @@ from lrviz.spec import Resolved, Schedule, resolve
 
 # errors torch (or a user's formula) may raise while building or stepping a scheduler
 SCHEDULER_ERRORS = (ValueError, ArithmeticError, TypeError, IndexError, KeyError, RuntimeError)
+ROUNDING = 1e-12  # relative to the largest lr of a trace
 
 
 def live_scheduler(resolved: Resolved, experiment: Experiment) -> tuple[torch.optim.Optimizer, Scheduler]:
@@ -55,6 +56,7 @@ def _trace(text: str, ctx: RunContext, optimizer_settings: Experiment) -> tuple[
     except SCHEDULER_ERRORS as error:  # a formula's error names its parameter and the epoch
         name = resolved.schedule.name
         raise SpecError(f"{name}: {error}", getattr(error, "param", None), name) from None
+    lrs = _without_rounding_noise(lrs)
     _check_rates(resolved, lrs)
     lrs.setflags(write=False)
     momenta.setflags(write=False)
@@ -67,9 +69,20 @@ def _formula_param(resolved: Resolved) -> str | None:
     return own or next((name for child in resolved.children if (name := _formula_param(child))), None)
 
 
+def _without_rounding_noise(lrs: np.ndarray) -> np.ndarray:
+    """0 for an lr a rounding error below zero: LinearLR decaying to end_factor=0 lands on -1.9e-20."""
+    finite = np.abs(lrs[np.isfinite(lrs)])
+    noise = ROUNDING * (finite.max() if len(finite) else 0.0)
+    return np.where((lrs < 0) & (lrs >= -noise), 0.0, lrs)
+
+
 def _check_rates(resolved: Resolved, lrs: np.ndarray) -> None:
-    """Every lr must be a finite number ≥ 0: a MultiplicativeLR factor above 1 can overflow it."""
-    bad = np.flatnonzero(~(np.isfinite(lrs) & (lrs >= 0)))
+    """Every lr the run trains with must be a finite number ≥ 0: a MultiplicativeLR factor above 1 can overflow it.
+
+    The value after the last step is torch's own and left as is: OneCycleLR's linear anneal, stepped
+    total_steps times as its docs say, extrapolates it just below zero.
+    """
+    bad = np.flatnonzero(~(np.isfinite(lrs[:-1]) & (lrs[:-1] >= 0)))
     if len(bad):
         name, param, t = resolved.schedule.name, _formula_param(resolved), int(bad[0])
         cause = f"{param} drives the lr" if param else "the lr goes"

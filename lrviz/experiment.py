@@ -30,7 +30,8 @@ EXPERIMENT_PARAMS: tuple[Param, ...] = (
     Param("noise", "float", 0.01, "standard deviation of the label noise", low=0.0, high=10.0),
     Param("batch_size", "int", 10, "mini-batch size", low=1, high=MAX_SAMPLES),
     Param("epochs", "int", 10, "passes over the training set", low=1, high=MAX_EPOCHS),
-    Param("lr", "float", 0.1, "the optimizer's (base) learning rate", low=0.0, high=10.0, low_open=True, log=True),
+    # a smaller lr trains nothing visibly, and with warm-up factors it underflows to 0
+    Param("lr", "float", 0.1, "the optimizer's (base) learning rate", low=1e-6, high=10.0, log=True),
     Param("optimizer", "choice", "sgd", "the torch optimizer", choices=("sgd", "adam", "adamw")),
     Param("momentum", "float", 0.0, "SGD momentum (beta1 for Adam/AdamW is 0.9)", low=0.0, high=1.0,
           high_open=True),

@@ -7,8 +7,9 @@ and the message a user sees when a value is out of range.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lrviz.formula import FormulaError, parse
@@ -24,17 +25,18 @@ class RunContext:
     lr: float = 0.1
     epochs: int = 0
     parts: int = 1  # child schedules of a composite (SequentialLR's milestones depend on it)
+    chained: bool = False  # inside ChainedScheduler: other schedules change the lr this one updates
 
     def __post_init__(self) -> None:
         if not self.epochs:
             object.__setattr__(self, "epochs", self.horizon // self.steps_per_epoch if self.per_batch else self.horizon)
 
-    def part(self, horizon: int) -> RunContext:
+    def part(self, horizon: int, chained: bool = False) -> RunContext:
         """The context of a sub-schedule that runs for `horizon` of this run's steps."""
-        return RunContext(max(1, horizon), self.steps_per_epoch, self.per_batch, self.lr, self.epochs)
+        return replace(self, horizon=max(1, horizon), parts=1, chained=self.chained or chained)
 
     def with_parts(self, parts: int) -> RunContext:
-        return RunContext(self.horizon, self.steps_per_epoch, self.per_batch, self.lr, self.epochs, parts)
+        return replace(self, parts=parts)
 
 
 class SpecError(ValueError):
@@ -92,22 +94,25 @@ class Param:
             return "True or False"
         if self.kind == "formula":
             return "a formula in epoch and step"
+        what = "each value " if self.kind == "ints" else ""
+        return what + self._bounds_text(ctx)
+
+    def _bounds_text(self, ctx: RunContext) -> str:
         low, high = self.bounds(ctx)
         parts = []
         if low is not None:
-            parts.append(f"{'>' if self.low_open else '≥'} {low:g}")
+            parts.append(f"{'>' if self.low_open else '≥'} {_number(low)}")
         if high is not None:
-            parts.append(f"{'<' if self.high_open else '≤'} {high:g}")
-        what = "each value " if self.kind == "ints" else ""
-        return what + " and ".join(parts) if parts else "any number"
+            parts.append(f"{'<' if self.high_open else '≤'} {_number(high)}")
+        return " and ".join(parts) if parts else "any number"
 
     def _range_error(self, value: float, ctx: RunContext) -> SpecError:
-        shown = f"{value:g}" if isinstance(value, float) else str(value)
-        return SpecError(f"{self.name} must be {self.describe_range(ctx)} (got {shown})", self.name)
+        subject = f"each value of {self.name}" if self.kind == "ints" else self.name
+        return SpecError(f"{subject} must be {self._bounds_text(ctx)} (got {_number(value)})", self.name)
 
     def _check_number(self, value: float, ctx: RunContext) -> None:
         if isinstance(value, float) and not math.isfinite(value):
-            raise SpecError(f"{self.name} must be a finite number (got {value})", self.name)
+            raise SpecError(f"{self.name} must be a finite number {self._bounds_text(ctx)} (got {value})", self.name)
         low, high = self.bounds(ctx)
         too_low = low is not None and (value <= low if self.low_open else value < low)
         too_high = high is not None and (value >= high if self.high_open else value > high)
@@ -133,6 +138,8 @@ class Param:
                 if isinstance(value, float) and not value.is_integer():
                     raise wrong_type
                 value = int(value)
+            elif isinstance(value, int) and abs(value) > _LARGEST_FLOAT:  # float() would overflow
+                raise self._range_error(value, ctx)
             else:
                 value = float(value)
             self._check_number(value, ctx)
@@ -162,6 +169,19 @@ class Param:
                 raise wrong_type
             return value
         raise AssertionError(f"unknown parameter kind {kind}")
+
+
+_LARGEST_FLOAT = int(sys.float_info.max)
+
+
+def _number(value: float) -> str:
+    """1,000 for whole numbers, 0.001 or 1e-06 otherwise; a huge integer is shortened."""
+    if isinstance(value, int) and abs(value) > 10**15:
+        text = str(value)
+        return f"{text[:6]}…({len(text.lstrip('-'))} digits)"
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 10**15:
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 _KIND_NAMES = {

@@ -137,9 +137,10 @@ class Resolved:
         return self.spec.needs_metric
 
 
-def _child_contexts(spec: SchedulerSpec, params: dict[str, Any], ctx: RunContext, count: int) -> list[RunContext]:
-    if spec.name != "SequentialLR":  # ChainedScheduler: every part runs the whole time
-        return [ctx.part(ctx.horizon)] * count
+def child_contexts(spec: SchedulerSpec, params: dict[str, Any], ctx: RunContext, count: int) -> list[RunContext]:
+    """The run each part of a composite sees: SequentialLR's parts run between its milestones."""
+    if not spec.restarts_parts:  # ChainedScheduler: every part runs the whole time, on a shared lr
+        return [ctx.part(ctx.horizon, chained=True)] * count
     bounds = [0, *params["milestones"], ctx.horizon]
     return [ctx.part(end - start) for start, end in itertools.pairwise(bounds)]
 
@@ -157,9 +158,12 @@ def resolve(item: Schedule | str, ctx: RunContext) -> Resolved:
         spec.rules(params, own_ctx)
     except SpecError as error:
         raise SpecError(f"{sched.name}: {error}", error.param, sched.name) from None
-    for child in children:
+    for index, child in enumerate(children):
         if child.spec.needs_metric:
             raise SpecError(f"{child.name} cannot go inside {sched.name}: it needs the loss to step", None, sched.name)
-    contexts = _child_contexts(spec, params, own_ctx, len(children))
+        if index and spec.restarts_parts and not child.spec.restartable:
+            raise SpecError(f"{child.name} cannot be a later part of {sched.name}: torch cannot restart it at a "
+                            "milestone (it can be the first part)", None, sched.name)
+    contexts = child_contexts(spec, params, own_ctx, len(children))
     resolved_children = tuple(resolve(child, child_ctx) for child, child_ctx in zip(children, contexts, strict=True))
     return Resolved(sched, params, own_ctx, resolved_children)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import math
 
 from hypothesis import strategies as st
 
+from lrviz import REGISTRY, Experiment, RunContext, Schedule, schedule
 from lrviz.formula import FUNCTIONS, VARIADIC
+from lrviz.params import Param
+from lrviz.spec import child_contexts
 
 ONE_ARGUMENT = sorted(set(FUNCTIONS) - set(VARIADIC))
 
@@ -82,3 +86,127 @@ def _ast_grow(inner: st.SearchStrategy[ast.expr]) -> st.SearchStrategy[ast.expr]
 
 
 python_expressions = st.recursive(_ast_leaves, _ast_grow, max_leaves=12).map(ast.unparse)
+
+
+# --- experiments and schedules with every parameter inside its declared range ---
+
+
+@st.composite
+def experiments(draw: st.DrawFn) -> Experiment:
+    """A small run: epochs 1-30, at most ~10 optimizer steps per epoch, every optimizer and dataset."""
+    samples = draw(st.integers(20, 120))
+    val_fraction = draw(st.sampled_from([0.0, 0.2]))
+    train = samples - round(samples * val_fraction)
+    optimizer = draw(st.sampled_from(["sgd", "adam", "adamw"]))
+    momentum = draw(st.sampled_from([0.0, 0.9])) if optimizer == "sgd" else 0.0
+    return Experiment.create(
+        epochs=draw(st.integers(1, 30)), samples=samples, val_fraction=val_fraction,
+        batch_size=draw(st.integers(max(1, train // 10), train)), optimizer=optimizer, momentum=momentum,
+        nesterov=momentum > 0 and draw(st.booleans()), weight_decay=draw(st.sampled_from([0.0, 0.01])),
+        lr=draw(st.sampled_from([1e-3, 0.05, 0.1, 1.0])), step_per=draw(st.sampled_from(["epoch", "batch"])),
+        dataset=draw(st.sampled_from(["linear", "classification"])),
+    )
+
+
+def _numbers(param: Param, low: float | None, high: float | None) -> st.SearchStrategy:
+    low = -1e6 if low is None else low
+    high = 1e6 if high is None else high
+    if param.kind == "float":
+        return st.floats(low, high, exclude_min=param.low_open, exclude_max=param.high_open)
+    return st.integers(math.ceil(low) + (param.low_open and low == math.ceil(low)),
+                       math.floor(high) - (param.high_open and high == math.floor(high)))
+
+
+def values(param: Param, ctx: RunContext, size: int | None = None) -> st.SearchStrategy:
+    """Valid values of `param` in the run `ctx`: within its bounds, often within its slider's range.
+
+    `size` fixes the length of an `ints` list (SequentialLR needs one milestone fewer than parts).
+    """
+    if param.kind == "bool":
+        drawn = st.booleans()
+    elif param.kind == "choice":
+        drawn = st.sampled_from(param.choices)
+    elif param.kind == "formula":
+        drawn = formulas
+    else:
+        numbers = st.one_of(_numbers(param, *param.slider_range(ctx)), _numbers(param, *param.bounds(ctx)))
+        if param.kind == "ints":
+            low, high = param.bounds(ctx)
+            room = int(high - low + 1)
+            length = {} if size is None else dict(min_size=min(size, room), max_size=min(size, room))
+            drawn = st.lists(_numbers(param, low, high), unique=True, **({"max_size": 4} | length)).map(sorted)
+        else:
+            drawn = numbers
+    return st.one_of(st.none(), drawn) if param.optional else drawn
+
+
+COMPOSABLE = [name for name, spec in REGISTRY.items() if not spec.needs_metric]
+
+
+@st.composite
+def schedules(draw: st.DrawFn, name: str, ctx: RunContext, depth: int = 1) -> Schedule:
+    """A schedule named `name` with some parameters drawn in range (the others left at their defaults)."""
+    spec = REGISTRY[name]
+    children: list[str] = []
+    if spec.composite:
+        inner = [n for n in COMPOSABLE if depth < 2 or not REGISTRY[n].composite]
+        children = draw(st.lists(st.sampled_from(inner), min_size=2, max_size=3))
+        ctx = ctx.with_parts(len(children))
+    given = {}
+    for param in spec.params:
+        if draw(st.booleans()):
+            size = ctx.parts - 1 if spec.composite and param.kind == "ints" else None
+            given[param.name] = draw(values(param, ctx, size))
+    if children:
+        params = {param.name: given.get(param.name, param.default_for(ctx)) for param in spec.params}
+        contexts = child_contexts(spec, params, ctx, len(children))
+        if len(contexts) != len(children):  # milestones of the wrong length: a rule refuses it anyway
+            contexts = [ctx.part(ctx.horizon)] * len(children)
+        children = [draw(schedules(child, part, depth + 1)) for child, part in zip(children, contexts, strict=True)]
+    return schedule(name, *children, **given)
+
+
+# --- values a declaration must refuse, each with a SpecError naming the parameter ---
+
+
+def _beyond(param: Param, bound: float, below: bool, open_: bool) -> st.SearchStrategy:
+    """Numbers just past `bound` (or on it, when the bound itself is excluded)."""
+    def outside(x: float) -> bool:
+        return (x < bound if below else x > bound) or (open_ and x == bound)
+
+    whole = st.integers(max_value=math.floor(bound)) if below else st.integers(min_value=math.ceil(bound))
+    whole = whole.filter(outside)
+    if param.kind != "float":
+        return whole
+    edge = {"max_value" if below else "min_value": bound}
+    return st.one_of(st.floats(**edge, allow_nan=False).filter(outside), whole)
+
+
+def outside(param: Param, ctx: RunContext) -> st.SearchStrategy:
+    low, high = param.bounds(ctx)
+    options = [_beyond(param, low, True, param.low_open)] if low is not None else []
+    if high is not None:
+        options.append(_beyond(param, high, False, param.high_open))
+    return st.one_of(*options)
+
+
+_NOT_NUMBERS = st.sampled_from([math.nan, math.inf, -math.inf, True, False, "1", b"1", [1], {"a": 1}, 1j])
+
+
+def bad_values(param: Param, ctx: RunContext) -> st.SearchStrategy:
+    """Out of range, NaN, infinite, a bool where a number goes, or another wrong type."""
+    options = [] if param.optional else [st.none()]
+    if param.kind == "bool":
+        options += [st.integers(), st.floats(), st.sampled_from(["True", "false", None if param.optional else 0])]
+    elif param.kind == "choice":
+        options += [st.text().filter(lambda text: text not in param.choices), st.integers(), st.just(True)]
+    elif param.kind == "formula":
+        options += [st.integers(), st.floats(), st.sampled_from(["", "epoch +", "__import__('os')", "epoch.real"])]
+    elif param.kind == "ints":
+        options += [outside(param, ctx).map(lambda value: [value]), st.integers(),
+                    st.sampled_from([[True], [1.5], ["1"], [math.nan], [[1]], "1, 2", {1: 2}])]
+    else:
+        options += [outside(param, ctx), _NOT_NUMBERS, st.sampled_from([10**400, -(10**400)])]
+        if param.kind == "int":
+            options.append(st.floats(-1e6, 1e6).filter(lambda x: not x.is_integer()))
+    return st.one_of(*options)
