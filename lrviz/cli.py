@@ -10,12 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from lrviz.experiment import EXPERIMENT_PARAMS, MAX_EPOCHS, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
+from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
+from lrviz.limits import LIMITS
 from lrviz.params import Param, SpecError
 from lrviz.registry import REGISTRY
-
-LIMITS = (f"limits: at most {MAX_SCHEDULES} schedules, {MAX_EPOCHS} epochs, {MAX_SAMPLES:,} samples "
-          f"and {MAX_STEPS:,} optimizer steps per run")
 
 
 class UsageError(Exception):

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from lrviz.experiment import MAX_SCHEDULES, Data, Experiment, make_data
+from lrviz.limits import check_request
 from lrviz.optimizers import batched_optimizer, momentum_of
 from lrviz.params import RunContext, SpecError
 from lrviz.registry import Scheduler
@@ -100,13 +101,17 @@ def lr_trace(resolved: Resolved, experiment: Experiment) -> tuple[np.ndarray, np
     return _trace(str(resolved.schedule), resolved.ctx, settings)
 
 
-def resolve_all(schedules: Sequence[Schedule | str], experiment: Experiment) -> list[Resolved]:
+def resolve_all(schedules: Sequence[Schedule | str], experiment: Experiment,
+                record_steps: bool = False) -> list[Resolved]:  # fmt: skip
+    """Every schedule checked for the run, and the whole request checked against the limits."""
     if not schedules:
         raise SpecError("give at least one schedule")
     if len(schedules) > MAX_SCHEDULES:
         raise SpecError(f"at most {MAX_SCHEDULES} schedules per comparison (got {len(schedules)})")
     ctx = experiment.context()
-    return [resolve(item, ctx) for item in schedules]
+    resolved = [resolve(item, ctx) for item in schedules]
+    check_request(resolved, experiment, record_steps)
+    return resolved
 
 
 def labels_for(resolved: list[Resolved]) -> list[str]:
@@ -150,7 +155,7 @@ def _gradient(out: np.ndarray, y: np.ndarray, classification: bool) -> tuple[np.
 
 def simulate(schedules: Sequence[Schedule | str], experiment: Experiment, record_steps: bool = False) -> Result:
     """Train every schedule on the experiment, together, and return all curves."""
-    resolved = resolve_all(schedules, experiment)
+    resolved = resolve_all(schedules, experiment, record_steps)
     data: Data = make_data(experiment)
     lr, momentum = planned_rates(resolved, experiment)
     live = {k: live_scheduler(item, experiment) for k, item in enumerate(resolved) if item.needs_metric}

@@ -20,6 +20,7 @@ MAX_EPOCHS = 1000
 MAX_SAMPLES = 100_000
 MAX_STEPS = 200_000  # optimizer steps in one run (epochs × batches per epoch)
 MAX_SCHEDULES = 32
+MAX_SAMPLE_PASSES = 10_000_000  # schedules × samples × epochs: the training work of one request (~7 s at worst)
 TRUE_WEIGHTS = (2.0, -3.4)
 TRUE_BIAS = 4.2
 
@@ -70,6 +71,9 @@ class Experiment:
         if experiment.batch_size > experiment.train_samples:
             raise SpecError(f"batch_size must be at most the {experiment.train_samples} training samples "
                             f"(got {experiment.batch_size})", "batch_size")
+        if experiment.samples * experiment.epochs > MAX_SAMPLE_PASSES:  # also bounds the batch order's memory
+            raise SpecError(f"samples × epochs must be at most {MAX_SAMPLE_PASSES:,} (got {experiment.samples:,} × "
+                            f"{experiment.epochs:,}); use fewer samples or epochs", "epochs")
         if experiment.total_steps > MAX_STEPS:
             raise SpecError(f"epochs × batches per epoch must be at most {MAX_STEPS:,} "
                             f"(got {experiment.total_steps:,}); use fewer epochs or larger batches", "epochs")

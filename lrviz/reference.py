@@ -15,6 +15,7 @@ from torch import nn
 
 from lrviz.engine import labels_for, lr_trace, resolve_all
 from lrviz.experiment import Data, Experiment, make_data
+from lrviz.limits import check_reference
 from lrviz.optimizers import momentum_of
 from lrviz.results import DIVERGED_LOSS, Result
 from lrviz.spec import Resolved, Schedule
@@ -83,7 +84,8 @@ def _train_one(item: Resolved, experiment: Experiment, data: Data, k: int, resul
 def reference_simulate(schedules: Sequence[Schedule | str], experiment: Experiment,
                        record_steps: bool = False) -> Result:  # fmt: skip
     """Train each schedule with its own nn.Linear, torch optimizer and scheduler."""
-    resolved = resolve_all(schedules, experiment)
+    resolved = resolve_all(schedules, experiment, record_steps)
+    check_reference(resolved, experiment)
     for item in resolved:  # the same validation as the fast path: errors while stepping become SpecError
         if not item.needs_metric:
             lr_trace(item, experiment)
