@@ -71,6 +71,7 @@ class Param:
     optional: bool = False  # None is a valid value ("same as ...", "not set")
     log: bool = False  # spans orders of magnitude: sliders should be logarithmic
     spans_run: bool = False  # a length in scheduler steps: a slider needs to reach the run's end only
+    why: str = ""  # what run-dependent bounds mean, added to the message for a value outside them
 
     def default_for(self, ctx: RunContext) -> Any:
         return self.default(ctx) if callable(self.default) else self.default
@@ -108,7 +109,8 @@ class Param:
 
     def _range_error(self, value: float, ctx: RunContext) -> SpecError:
         subject = f"each value of {self.name}" if self.kind == "ints" else self.name
-        return SpecError(f"{subject} must be {self._bounds_text(ctx)} (got {_number(value)})", self.name)
+        why = f", {self.why}" if self.why else ""
+        return SpecError(f"{subject} must be {self._bounds_text(ctx)}{why} (got {_number(value)})", self.name)
 
     def _check_number(self, value: float, ctx: RunContext) -> None:
         if isinstance(value, float) and not math.isfinite(value):

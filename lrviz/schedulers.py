@@ -133,11 +133,8 @@ def default_milestones(ctx: RunContext) -> list[int]:
 def _sequential_rules(params: dict, ctx: RunContext) -> None:
     milestones = params["milestones"]
     if len(milestones) != ctx.parts - 1:
-        raise SpecError(
-            f"milestones needs one fewer value than there are schedulers: "
-            f"{ctx.parts} schedulers need {ctx.parts - 1}, got {len(milestones)}",
-            "milestones",
-        )
+        raise SpecError(f"milestones must have one value fewer than there are schedules: {ctx.parts} schedules "
+                        f"need {ctx.parts - 1} (got {milestones})", "milestones")
     _increasing("milestones", milestones)
 
 
@@ -197,7 +194,8 @@ register(SchedulerSpec(
     "A staircase with hand-placed drops, as in the ResNet recipes (decay at 50% and 75% of training).",
     r"\eta_t = \eta_0 \cdot \gamma^{\,|\{m \in \text{milestones} : m \le t\}|}",
     (Param("milestones", "ints", lambda ctx: sorted({max(1, ctx.horizon // 2), max(1, 3 * ctx.horizon // 4)}),
-           "steps at which the lr is multiplied by gamma", low=1, high=lambda ctx: ctx.horizon),
+           "steps at which the lr is multiplied by gamma", low=1, high=lambda ctx: ctx.horizon,
+           why="inside the run"),
      gamma_param(0.1)),
     *_torch("MultiStepLR"), rules=_multistep_rules, markers=_milestone_markers,
 ))
@@ -292,7 +290,8 @@ register(SchedulerSpec(
     r"\eta: \tfrac{\eta_{max}}{d} \nearrow \eta_{max} \searrow \tfrac{\eta_{max}}{d\,d_f}",
     (lr_param("max_lr", lambda ctx: ctx.lr, "peak lr (the optimizer's lr is ignored)"),
      Param("total_steps", "int", lambda ctx: max(2, ctx.horizon), "steps in the cycle; at least the run's length",
-           low=lambda ctx: ctx.horizon, high=lambda ctx: 10 * ctx.horizon),
+           low=lambda ctx: ctx.horizon, high=lambda ctx: 10 * ctx.horizon,
+           why="at least the run's length in scheduler steps"),
      Param("pct_start", "float", lambda ctx: 0.3 if 0.3 * ctx.horizon > 1 else min(0.9, round(1.5 / ctx.horizon, 2)),
            "fraction of the cycle spent warming up", low=0.0, high=1.0,
            low_open=True, high_open=True),
@@ -344,7 +343,7 @@ register(SchedulerSpec(
     "Composes schedules in time, e.g. a linear warm-up then cosine decay. Each part restarts from the base lr.",
     r"\eta_t = \text{scheduler}_i(t - m_{i-1}) \text{ for } m_{i-1} \le t < m_i",
     (Param("milestones", "ints", default_milestones, "steps at which the next schedule takes over", low=1,
-           high=lambda ctx: max(1, ctx.horizon - 1)),),
+           high=lambda ctx: max(1, ctx.horizon - 1), why="inside the run, so that every part gets a step"),),
     _sequential_build, _sequential_code, rules=_sequential_rules, composite=True, restarts_parts=True,
     restartable=False,
     default_children=lambda ctx: ("LinearLR(start_factor=0.1)", "CosineAnnealingLR()"),
