@@ -101,7 +101,8 @@ def parse(text: str) -> Schedule:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
-        raise SpecError(f"cannot read '{text.strip():.60}': {getattr(error, 'msg', error)}") from None
+        shown = " ".join(text.split())  # one line, even if the text has several
+        raise SpecError(f"cannot read '{shown:.60}': {getattr(error, 'msg', error)}") from None
     return _from_node(tree.body, 1)
 
 
