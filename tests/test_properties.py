@@ -49,6 +49,18 @@ def test_values_in_range_train_or_break_a_named_rule(name, data):
     assert np.isfinite(lr).all() and (lr >= 0).all()
 
 
+@CHECKING
+@given(experiments(), st.integers(1, 4))
+def test_defaults_and_slider_ranges_lie_inside_the_bounds(experiment, parts):
+    """What the app shows first (the default, the slider's ends) must be a value the check accepts."""
+    ctx = experiment.context().with_parts(parts)
+    for param in (param for spec in REGISTRY.values() for param in spec.params):
+        low, high = param.bounds(ctx)
+        slider_low, slider_high = param.slider_range(ctx)
+        assert low is None or high is None or low <= slider_low <= slider_high <= high, param.name
+        param.check(param.default_for(ctx), ctx)
+
+
 @pytest.mark.parametrize("name, param_name", PARAMS, ids=[f"{n}.{p}" for n, p in PARAMS])
 @CHECKING
 @given(data=st.data())
