@@ -41,6 +41,8 @@ def run(schedules: Sequence[str | Schedule] | str, per: str = "epoch", engine: s
     """
     if isinstance(schedules, str | Schedule):
         schedules = [schedules]
+    if not isinstance(schedules, Sequence):
+        raise SpecError(f"schedules must be a list of schedules, like ['StepLR()'] (got {schedules!r:.40})")
     if per not in ("epoch", "step"):
         raise SpecError(f"per must be 'epoch' or 'step' (got {per!r})", "per")
     if engine not in ("fast", "reference"):

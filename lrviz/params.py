@@ -7,6 +7,7 @@ and the message a user sees when a value is out of range.
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -133,27 +134,29 @@ class Param:
             if not isinstance(value, bool):
                 raise wrong_type
             return value
+        # numbers.Real and Integral: numpy's numbers too, converted to Python's
         if kind in ("float", "int"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise wrong_type
             if kind == "int":
-                if isinstance(value, float) and not value.is_integer():
+                if not isinstance(value, numbers.Integral) and not float(value).is_integer():
                     raise wrong_type
                 value = int(value)
-            elif isinstance(value, int) and abs(value) > _LARGEST_FLOAT:  # float() would overflow
-                raise self._range_error(value, ctx)
+            elif isinstance(value, numbers.Integral) and abs(int(value)) > _LARGEST_FLOAT:  # float() would overflow
+                raise self._range_error(int(value), ctx)
             else:
                 value = float(value)
             self._check_number(value, ctx)
             return value
         if kind == "ints":
             if not isinstance(value, list | tuple) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value
+                isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value
             ):
                 raise wrong_type
+            value = [int(v) for v in value]
             for item in value:
                 self._check_number(item, ctx)
-            return [int(v) for v in value]
+            return value
         if kind == "choice":
             if value not in self.choices:
                 raise SpecError(f"{self.name} must be {self.describe_range(ctx)} (got {value!r:.40})", self.name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import difflib
 import itertools
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,8 @@ class Schedule:
 def _literal(value: Any) -> str:
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_literal(item) for item in value) + "]"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's numbers print as Python's
+        return repr(int(value) if isinstance(value, numbers.Integral) else float(value))
     return repr(value)
 
 
@@ -146,11 +149,24 @@ def child_contexts(spec: SchedulerSpec, params: dict[str, Any], ctx: RunContext,
     return [ctx.part(end - start) for start, end in itertools.pairwise(bounds)]
 
 
+def _as_schedule(item: Schedule | str) -> Schedule:
+    """A Schedule with a registered name, from text or as built in Python."""
+    if isinstance(item, str):
+        return parse(item)
+    if not isinstance(item, Schedule):
+        raise SpecError(f"a schedule is text like StepLR(step_size=4) or lrviz.schedule(...) (got {item!r:.40})")
+    if item.name not in REGISTRY:
+        raise _unknown_name(item.name)
+    if item.children and not item.spec.composite:
+        raise SpecError(f"{item.name} takes keyword arguments only, like {item.name}(param=value)", schedule=item.name)
+    return item
+
+
 def resolve(item: Schedule | str, ctx: RunContext) -> Resolved:
     """Check a schedule for a run; raise SpecError naming the schedule and the parameter."""
-    sched = parse(item) if isinstance(item, str) else item
+    sched = _as_schedule(item)
     spec = sched.spec
-    children = sched.children
+    children = tuple(_as_schedule(child) for child in sched.children)
     if spec.composite and not children:
         children = tuple(parse(text) for text in spec.default_children(ctx))
     own_ctx = ctx.with_parts(len(children)) if spec.composite else ctx
