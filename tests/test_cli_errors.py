@@ -2,9 +2,12 @@
 command line, as exactly one line on stderr, with exit status 2 and no traceback. And the same
 configuration gives byte-identical CSV, in one process or in two."""
 
+import os
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +16,8 @@ from lrviz.cli import main
 from lrviz.engine import _trace
 from lrviz.experiment import MAX_SCHEDULES, make_data
 
-HOSTILE = "LambdaLR(lr_lambda='__import__(\"os\").system(\"touch /tmp/lrviz-pwned\")')"
+MARKER = Path(tempfile.gettempdir()) / f"lrviz-pwned-{os.getpid()}"  # created only if the formula ran
+HOSTILE = f"LambdaLR(lr_lambda='__import__(\"os\").system(\"touch {MARKER}\")')"
 # class of bad input: (schedules, experiment options), given to lrviz.run and, as text, to `python -m lrviz export`
 BAD_INPUT = {
     "unknown scheduler": (["Nope()"], {}),
@@ -95,6 +99,7 @@ def test_more_bad_input_through_main(capsys, name):
 
 def test_a_hostile_formula_runs_nothing(runs):
     assert "lr_lambda: only these functions can be called" in runs["hostile formula"].stderr.decode()
+    assert not MARKER.exists()
 
 
 def test_an_unwritable_output_is_refused_before_training(runs):
