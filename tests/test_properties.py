@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import bad_values, experiments, schedules
+from strategies import bad_values, experiments, schedules, values
 
 import lrviz
 from lrviz import EXPERIMENT_PARAMS, REGISTRY, RunContext, SpecError
@@ -44,6 +44,25 @@ def test_values_in_range_train_or_break_a_named_rule(name, data):
     except SpecError as error:  # only a formula may fail while stepping (negative, overflow, log(0), ...)
         assert error.param == "lr_lambda" and "lr_lambda" in str(error), str(error)
         return
+    assert frame.to_csv(index=False)
+    lr = frame.loc[~frame["diverged"], "lr"].to_numpy()
+    assert np.isfinite(lr).all() and (lr >= 0).all()
+
+
+SMALL_RUN = {"samples": st.integers(20, 200), "epochs": st.integers(1, 20), "batch_size": st.integers(1, 200)}
+
+
+@settings(TRAINING, max_examples=40)
+@given(data=st.data())
+def test_experiment_options_in_range_train_or_break_a_named_rule(data):
+    options = {param.name: data.draw(SMALL_RUN.get(param.name, values(param, RunContext(horizon=1))), label=param.name)
+               for param in EXPERIMENT_PARAMS if data.draw(st.booleans())}
+    try:
+        lrviz.Experiment.create(**options)
+    except SpecError as error:  # nesterov without momentum, a batch larger than the training set
+        assert error.param in options and error.param in str(error), str(error)
+        return
+    frame = lrviz.run(["StepLR()", "ReduceLROnPlateau()", "CyclicLR()"], **options)
     assert frame.to_csv(index=False)
     lr = frame.loc[~frame["diverged"], "lr"].to_numpy()
     assert np.isfinite(lr).all() and (lr >= 0).all()
