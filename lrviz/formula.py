@@ -195,18 +195,20 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-def where(epoch: float, step: float) -> str:
+def _where(epoch: float, step: float) -> str:
     return f"at epoch {epoch:g}, step {step:g}"
 
 
-def evaluate(tree: ast.Expression, epoch: float, step: float, name: str = "formula") -> float:
-    """Value of a checked formula; FormulaError (saying where) if it cannot be computed or is not finite."""
+def evaluate(tree: ast.Expression, epoch: float, step: float, param: str | None = None) -> float:
+    """Value of a checked formula; FormulaError (saying where, naming `param`) if it cannot be computed
+    or is not finite."""
+    name = param or "formula"
     try:
         value = _evaluate(tree, {"epoch": float(epoch), "step": float(step)})
     except (ArithmeticError, ValueError, TypeError) as error:
-        raise FormulaError(f"{name} cannot be computed {where(epoch, step)}: {_reason(error)}", name) from None
+        raise FormulaError(f"{name} cannot be computed {_where(epoch, step)}: {_reason(error)}", param) from None
     if not math.isfinite(value):
-        raise FormulaError(f"{name} is not a finite number ({value}) {where(epoch, step)}", name)
+        raise FormulaError(f"{name} is not a finite number ({value}) {_where(epoch, step)}", param)
     return value
 
 
@@ -248,25 +250,25 @@ class Formula:
     """
 
     def __init__(self, text: str, steps_per_epoch: int = 1, per_batch: bool = False,
-                 allow_negative: bool = False, name: str = "formula") -> None:  # fmt: skip
+                 allow_negative: bool = False, param: str | None = None) -> None:  # fmt: skip
         self.text = text
         self.steps_per_epoch = max(1, int(steps_per_epoch))
         self.per_batch = per_batch
         self.allow_negative = allow_negative
-        self.name = name  # the parameter holding the formula, named in every error
+        self.param = param  # the parameter holding the formula, named in every error
         self._tree = parse(text)
 
     def __reduce__(self) -> tuple:
-        return (Formula, (self.text, self.steps_per_epoch, self.per_batch, self.allow_negative, self.name))
+        return (Formula, (self.text, self.steps_per_epoch, self.per_batch, self.allow_negative, self.param))
 
     def __call__(self, counter: int) -> float:
         if self.per_batch:
             step, epoch = counter, counter // self.steps_per_epoch
         else:
             epoch, step = counter, counter * self.steps_per_epoch
-        value = evaluate(self._tree, epoch, step, self.name)
+        value = evaluate(self._tree, epoch, step, self.param)
         if value < 0 and not self.allow_negative:
-            raise FormulaError(f"{self.name} is negative ({value:g}) {where(epoch, step)}", self.name)
+            raise FormulaError(f"{self.param or 'formula'} is negative ({value:g}) {_where(epoch, step)}", self.param)
         return value
 
     def __repr__(self) -> str:
