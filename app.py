@@ -11,6 +11,7 @@ from lrviz import figures, landscape, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
 from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
+from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
 from lrviz.presets import PRESETS
@@ -277,9 +278,15 @@ def export(result: Result, config: Config) -> None:
     columns[0].download_button("CSV, per epoch", lambda: result.frame("epoch").to_csv(index=False),
                                file_name=f"{stem}-epochs.csv", mime="text/csv", on_click="ignore",
                                icon=":material/download:", key="csv_epoch")
+    try:
+        check_rows(len(result.labels), result.experiment)
+        too_long = None
+    except SpecError as error:
+        too_long = str(error)
     columns[1].download_button("CSV, per step", lambda: result.frame("step").to_csv(index=False),
                                file_name=f"{stem}-steps.csv", mime="text/csv", on_click="ignore",
-                               icon=":material/download:", key="csv_step")
+                               icon=":material/download:", key="csv_step", disabled=too_long is not None,
+                               help=too_long)
     columns[2].download_button("Configuration (JSON)", to_json(config), file_name="lrviz-config.json",
                                mime="application/json", on_click="ignore", icon=":material/settings:",
                                key="config_json")

@@ -16,6 +16,7 @@ import pandas as pd
 from lrviz.engine import lr_trace, simulate
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.formula import FormulaError
+from lrviz.limits import check_rows
 from lrviz.params import RunContext, SpecError
 from lrviz.reference import reference_simulate
 from lrviz.registry import REGISTRY, SchedulerSpec
@@ -41,10 +42,14 @@ def run(schedules: Sequence[str | Schedule] | str, per: str = "epoch", engine: s
     """
     if isinstance(schedules, str | Schedule):
         schedules = [schedules]
+    if not isinstance(schedules, Sequence):
+        raise SpecError(f"schedules must be a list of schedules, like ['StepLR()'] (got {schedules!r:.40})")
     if per not in ("epoch", "step"):
         raise SpecError(f"per must be 'epoch' or 'step' (got {per!r})", "per")
     if engine not in ("fast", "reference"):
         raise SpecError(f"engine must be 'fast' or 'reference' (got {engine!r})", "engine")
     experiment = Experiment.create(**options)
+    if per == "step":
+        check_rows(len(schedules), experiment)
     simulator = simulate if engine == "fast" else reference_simulate
     return simulator(list(schedules), experiment, record_steps=per == "step").frame(per)

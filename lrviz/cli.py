@@ -7,15 +7,15 @@ status 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from lrviz.experiment import EXPERIMENT_PARAMS, MAX_EPOCHS, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
+from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
+from lrviz.limits import LIMITS
 from lrviz.params import Param, SpecError
 from lrviz.registry import REGISTRY
-
-LIMITS = (f"limits: at most {MAX_SCHEDULES} schedules, {MAX_EPOCHS} epochs, {MAX_SAMPLES:,} samples "
-          f"and {MAX_STEPS:,} optimizer steps per run")
 
 
 class UsageError(Exception):
@@ -27,25 +27,44 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _bool(text: str) -> bool:
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+# an option's text becomes the value it spells, or stays text: Param.check then refuses it
+# with the same message the Python API gives
+def _number(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
-_TYPES = {"int": int, "float": float, "bool": _bool, "choice": str}
+def _bool(text: str) -> bool | str:
+    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(text.lower(), text)
+
+
+_TYPES = {"int": _number, "float": _number, "bool": _bool, "choice": str}
 
 
 def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
     for param in EXPERIMENT_PARAMS:
-        extra = {"choices": param.choices} if param.kind == "choice" else {}
+        choices = "{" + ",".join(param.choices) + "}"
         parser.add_argument(
-            f"--{param.name.replace('_', '-')}", dest=param.name, type=_TYPES[param.kind], default=None,
-            metavar=param.name.upper() if param.kind != "choice" else None,
-            help=f"{param.help} (default {param.default}; {param.describe_range(_ctx())})", **extra,
+            f"--{param.name.replace('_', '-')}", dest=param.name, type=_TYPES[param.kind],
+            default=None, metavar=choices if param.kind == "choice" else param.name.upper(),
+            help=f"{param.help} (default {param.default}; {param.describe_range(_ctx())})",
         )
+
+
+def _check_output(path: str) -> None:
+    """Refuse an output that cannot be written before training, not after."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: there is no folder {folder}")
+    if not os.access(target if target.exists() else folder, os.W_OK):
+        raise UsageError(f"cannot write {path}: permission denied")
 
 
 def _ctx():
@@ -99,6 +118,8 @@ def _options(args: argparse.Namespace) -> dict:
 def _export(args: argparse.Namespace) -> None:
     import lrviz  # deferred: `list` and `--help` need no torch training
 
+    if args.output != "-":
+        _check_output(args.output)
     frame = lrviz.run(args.schedule, per=args.per, **_options(args))
     if args.output == "-":
         frame.to_csv(sys.stdout, index=False)
@@ -122,5 +143,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(script(args.schedule, Experiment.create(**_options(args))), end="")
         return 0
     except (UsageError, SpecError) as error:
-        print(f"lrviz: error: {error}", file=sys.stderr)
+        message = " ".join(str(error).splitlines())  # one line, whatever the user typed
+        print(f"lrviz: error: {message}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from lrviz.experiment import MAX_SCHEDULES, Data, Experiment, make_data
+from lrviz.limits import check_request
 from lrviz.optimizers import batched_optimizer, momentum_of
 from lrviz.params import RunContext, SpecError
 from lrviz.registry import Scheduler
@@ -27,6 +28,7 @@ from lrviz.spec import Resolved, Schedule, resolve
 
 # errors torch (or a user's formula) may raise while building or stepping a scheduler
 SCHEDULER_ERRORS = (ValueError, ArithmeticError, TypeError, IndexError, KeyError, RuntimeError)
+ROUNDING = 1e-12  # relative to the largest lr of a trace
 
 
 def live_scheduler(resolved: Resolved, experiment: Experiment) -> tuple[torch.optim.Optimizer, Scheduler]:
@@ -56,14 +58,43 @@ def _trace(text: str, ctx: RunContext, optimizer_settings: Experiment) -> tuple[
         momenta.append(group[key])
     except SpecError:
         raise
-    except SCHEDULER_ERRORS as error:
-        raise SpecError(f"{resolved.schedule.name}: {error}", schedule=resolved.schedule.name) from None
+    except SCHEDULER_ERRORS as error:  # a formula's error names its parameter and the epoch
+        name = resolved.schedule.name
+        raise SpecError(f"{name}: {error}", getattr(error, "param", None), name) from None
     lrs, momenta = np.array(lrs, dtype=float), np.array(momenta, dtype=float)
     if momenta.ndim == 2:  # Adam's (beta1, beta2)
         momenta = momenta[:, 0].copy()
+    lrs = _without_rounding_noise(lrs)
+    _check_rates(resolved, lrs)
     lrs.setflags(write=False)
     momenta.setflags(write=False)
     return lrs, momenta
+
+
+def _formula_param(resolved: Resolved) -> str | None:
+    """The name of a formula parameter in the schedule or its parts: the likely cause of a runaway lr."""
+    own = next((param.name for param in resolved.spec.params if param.kind == "formula"), None)
+    return own or next((name for child in resolved.children if (name := _formula_param(child))), None)
+
+
+def _without_rounding_noise(lrs: np.ndarray) -> np.ndarray:
+    """0 for an lr a rounding error below zero: LinearLR decaying to end_factor=0 lands on -1.9e-20."""
+    finite = np.abs(lrs[np.isfinite(lrs)])
+    noise = ROUNDING * (finite.max() if len(finite) else 0.0)
+    return np.where((lrs < 0) & (lrs >= -noise), 0.0, lrs)
+
+
+def _check_rates(resolved: Resolved, lrs: np.ndarray) -> None:
+    """Every lr the run trains with must be a finite number ≥ 0: a MultiplicativeLR factor above 1 can overflow it.
+
+    The value after the last step is torch's own and left as is: OneCycleLR's linear anneal, stepped
+    total_steps times as its docs say, extrapolates it just below zero.
+    """
+    bad = np.flatnonzero(~(np.isfinite(lrs[:-1]) & (lrs[:-1] >= 0)))
+    if len(bad):
+        name, param, t = resolved.schedule.name, _formula_param(resolved), int(bad[0])
+        cause = f"{param} drives the lr" if param else "the lr goes"
+        raise SpecError(f"{name}: {cause} to {lrs[t]:g} after {t} scheduler steps", param, name)
 
 
 def lr_trace(resolved: Resolved, experiment: Experiment) -> tuple[np.ndarray, np.ndarray]:
@@ -78,12 +109,15 @@ def lr_trace(resolved: Resolved, experiment: Experiment) -> tuple[np.ndarray, np
 
 
 def resolve_all(schedules: Sequence[Schedule | str], experiment: Experiment) -> list[Resolved]:
+    """Every schedule checked for the run, and the whole request checked against the limits."""
     if not schedules:
         raise SpecError("give at least one schedule")
     if len(schedules) > MAX_SCHEDULES:
         raise SpecError(f"at most {MAX_SCHEDULES} schedules per comparison (got {len(schedules)})")
     ctx = experiment.context()
-    return [resolve(item, ctx) for item in schedules]
+    resolved = [resolve(item, ctx) for item in schedules]
+    check_request(resolved, experiment)
+    return resolved
 
 
 def labels_for(resolved: list[Resolved]) -> list[str]:

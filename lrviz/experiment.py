@@ -20,6 +20,7 @@ MAX_EPOCHS = 1000
 MAX_SAMPLES = 100_000
 MAX_STEPS = 200_000  # optimizer steps in one run (epochs × batches per epoch)
 MAX_SCHEDULES = 32
+MAX_SAMPLE_PASSES = 10_000_000  # schedules × samples × epochs: the training work of one request (~7 s at worst)
 TRUE_WEIGHTS = (2.0, -3.4)
 TRUE_BIAS = 4.2
 
@@ -30,7 +31,8 @@ EXPERIMENT_PARAMS: tuple[Param, ...] = (
     Param("noise", "float", 0.01, "standard deviation of the label noise", low=0.0, high=10.0, log=True),
     Param("batch_size", "int", 10, "mini-batch size", low=1, high=MAX_SAMPLES),
     Param("epochs", "int", 10, "passes over the training set", low=1, high=MAX_EPOCHS),
-    Param("lr", "float", 0.1, "the optimizer's (base) learning rate", low=0.0, high=10.0, low_open=True, log=True),
+    # a smaller lr trains nothing visibly, and with warm-up factors it underflows to 0
+    Param("lr", "float", 0.1, "the optimizer's (base) learning rate", low=1e-6, high=10.0, log=True),
     Param("optimizer", "choice", "sgd", "the torch optimizer", choices=("sgd", "adam", "adamw")),
     Param("momentum", "float", 0.0, "SGD momentum (beta1 for Adam/AdamW is 0.9)", low=0.0, high=1.0,
           high_open=True),
@@ -69,6 +71,9 @@ class Experiment:
         if experiment.batch_size > experiment.train_samples:
             raise SpecError(f"batch_size must be at most the {experiment.train_samples} training samples "
                             f"(got {experiment.batch_size})", "batch_size")
+        if experiment.samples * experiment.epochs > MAX_SAMPLE_PASSES:  # also bounds the batch order's memory
+            raise SpecError(f"samples × epochs must be at most {MAX_SAMPLE_PASSES:,} (got {experiment.samples:,} × "
+                            f"{experiment.epochs:,}); use fewer samples or epochs", "epochs")
         if experiment.total_steps > MAX_STEPS:
             raise SpecError(f"epochs × batches per epoch must be at most {MAX_STEPS:,} "
                             f"(got {experiment.total_steps:,}); use fewer epochs or larger batches", "epochs")

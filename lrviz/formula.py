@@ -2,7 +2,8 @@
 
 A user's text is parsed with `ast` and checked node by node against a whitelist;
 it is then evaluated by walking that tree, never by `eval`. Numbers are floats,
-so `9 ** 9 ** 9` overflows into an error instead of building a giant integer.
+so `9 ** 9 ** 9` overflows into an error instead of building a giant integer, and
+every step of an evaluation costs O(1): a formula's cost is bounded by its size.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import operator
 from collections.abc import Callable
 
 MAX_LENGTH = 200
-MAX_NODES = 120
-MAX_DEPTH = 24
+MAX_NODES = 120  # also bounds the recursion of evaluating and unparsing a formula
+MAX_DEPTH = 24  # brackets inside brackets
 VARIABLES = ("epoch", "step")
 
 FUNCTIONS: dict[str, Callable[..., float]] = {
@@ -31,6 +32,15 @@ FUNCTIONS: dict[str, Callable[..., float]] = {
     "tanh": math.tanh,
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
+VARIADIC = ("min", "max")  # two or more arguments; every other function takes exactly one
+
+
+def _power(base: float, exponent: float) -> float:
+    result = base**exponent
+    if isinstance(result, complex):  # keep complex numbers out: they would leak into comparisons and functions
+        raise ValueError("a negative number raised to a fractional power")
+    return result
+
 
 _BINARY = {
     ast.Add: operator.add,
@@ -39,7 +49,7 @@ _BINARY = {
     ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
+    ast.Pow: _power,
 }
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _COMPARE = {
@@ -57,8 +67,28 @@ _ALLOWED = (
 )  # fmt: skip
 
 
+# what a user typed, in words, for the constructs a formula does not allow
+_CONSTRUCTS = {
+    "Attribute": "attribute access (.)", "Subscript": "indexing ([ ])", "Slice": "slicing",
+    "Lambda": "lambda", "NamedExpr": "assignment (:=)", "Starred": "* unpacking",
+    "ListComp": "a comprehension", "SetComp": "a comprehension", "DictComp": "a comprehension",
+    "GeneratorExp": "a comprehension", "JoinedStr": "an f-string", "FormattedValue": "an f-string",
+    "List": "a list", "Tuple": "a tuple", "Set": "a set", "Dict": "a dict", "Not": "'not' (use a comparison)",
+    "Invert": "'~'", "Is": "'is'", "IsNot": "'is not'", "In": "'in'", "NotIn": "'not in'",
+    "Await": "await", "Yield": "yield", "MatMult": "'@'", "BitAnd": "'&'", "BitOr": "'|'", "BitXor": "'^'",
+    "LShift": "'<<'", "RShift": "'>>'",
+}  # fmt: skip
+
+
 class FormulaError(ValueError):
-    """A formula that cannot be accepted or evaluated; the message says why."""
+    """A formula that cannot be accepted or evaluated; the message says why.
+
+    `param` names the parameter holding the formula when the error comes from evaluating it.
+    """
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 def _check(tree: ast.AST) -> None:
@@ -68,7 +98,8 @@ def _check(tree: ast.AST) -> None:
     callees = {id(node.func) for node in nodes if isinstance(node, ast.Call)}  # checked as calls below
     for node in nodes:
         if not isinstance(node, _ALLOWED):
-            raise FormulaError(f"'{type(node).__name__}' is not allowed in a formula")
+            kind = type(node).__name__
+            raise FormulaError(f"{_CONSTRUCTS.get(kind, repr(kind))} is not allowed in a formula")
         if isinstance(node, ast.Constant) and (
             isinstance(node.value, bool) or not isinstance(node.value, int | float)
         ):
@@ -77,16 +108,30 @@ def _check(tree: ast.AST) -> None:
             known = ", ".join((*VARIABLES, *CONSTANTS))
             raise FormulaError(f"unknown name '{node.id}' (use {known})")
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                name = getattr(node.func, "id", "this")
-                raise FormulaError(f"'{name}' is not an allowed function (use {', '.join(FUNCTIONS)})")
-            if node.keywords or not node.args:
-                raise FormulaError(f"{node.func.id}() takes positional arguments only")
+            _check_call(node)
 
 
-def _depth(node: ast.AST) -> int:
-    children = list(ast.iter_child_nodes(node))
-    return 1 + max((_depth(child) for child in children), default=0)
+def _check_call(node: ast.Call) -> None:
+    allowed = ", ".join(FUNCTIONS)
+    if not isinstance(node.func, ast.Name):
+        raise FormulaError(f"only these functions can be called: {allowed}")
+    name = node.func.id
+    if name not in FUNCTIONS:
+        raise FormulaError(f"'{name}' is not an allowed function (use {allowed})")
+    if node.keywords:
+        raise FormulaError(f"{name}() takes positional arguments only")
+    if name in VARIADIC and len(node.args) < 2:
+        raise FormulaError(f"{name}() takes two or more arguments")
+    if name not in VARIADIC and len(node.args) != 1:
+        raise FormulaError(f"{name}() takes one argument")
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        depth += (char in "([{") - (char in ")]}")
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def parse(text: str) -> ast.Expression:
@@ -95,15 +140,13 @@ def parse(text: str) -> ast.Expression:
         raise FormulaError("formula is empty")
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"formula is longer than {MAX_LENGTH} characters")
-    if text.count("(") > MAX_DEPTH:
-        raise FormulaError(f"formula nests deeper than {MAX_DEPTH} levels")
+    if _bracket_depth(text) > MAX_DEPTH:
+        raise FormulaError(f"formula nests brackets deeper than {MAX_DEPTH} levels")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         raise FormulaError(f"formula does not parse: {getattr(error, 'msg', error)}") from None
     _check(tree)
-    if _depth(tree) > MAX_DEPTH:
-        raise FormulaError(f"formula nests deeper than {MAX_DEPTH} levels")
     return tree
 
 
@@ -142,14 +185,30 @@ def _evaluate(node: ast.AST, names: dict[str, float]) -> float:
     return float(FUNCTIONS[node.func.id](*(_evaluate(arg, names) for arg in node.args)))
 
 
-def evaluate(tree: ast.Expression, epoch: float, step: float) -> float:
-    """Value of a checked formula; FormulaError if it cannot be computed or is not finite."""
+def _reason(error: Exception) -> str:
+    if isinstance(error, OverflowError):
+        return "a value is too large"
+    if isinstance(error, ZeroDivisionError):
+        return "division by zero"
+    if str(error) == "math domain error":
+        return "a function got a value outside its domain (like log or sqrt of a negative number)"
+    return str(error)
+
+
+def _where(epoch: float, step: float) -> str:
+    return f"at epoch {epoch:g}, step {step:g}"
+
+
+def evaluate(tree: ast.Expression, epoch: float, step: float, param: str | None = None) -> float:
+    """Value of a checked formula; FormulaError (saying where, naming `param`) if it cannot be computed
+    or is not finite."""
+    name = param or "formula"
     try:
         value = _evaluate(tree, {"epoch": float(epoch), "step": float(step)})
     except (ArithmeticError, ValueError, TypeError) as error:
-        raise FormulaError(f"cannot be computed at epoch {epoch}, step {step}: {error}") from None
-    if isinstance(value, complex) or not math.isfinite(value):
-        raise FormulaError(f"is not a finite number at epoch {epoch}, step {step}")
+        raise FormulaError(f"{name} cannot be computed {_where(epoch, step)}: {_reason(error)}", param) from None
+    if not math.isfinite(value):
+        raise FormulaError(f"{name} is not a finite number ({value}) {_where(epoch, step)}", param)
     return value
 
 
@@ -191,24 +250,25 @@ class Formula:
     """
 
     def __init__(self, text: str, steps_per_epoch: int = 1, per_batch: bool = False,
-                 allow_negative: bool = False) -> None:  # fmt: skip
+                 allow_negative: bool = False, param: str | None = None) -> None:  # fmt: skip
         self.text = text
         self.steps_per_epoch = max(1, int(steps_per_epoch))
         self.per_batch = per_batch
         self.allow_negative = allow_negative
+        self.param = param  # the parameter holding the formula, named in every error
         self._tree = parse(text)
 
     def __reduce__(self) -> tuple:
-        return (Formula, (self.text, self.steps_per_epoch, self.per_batch, self.allow_negative))
+        return (Formula, (self.text, self.steps_per_epoch, self.per_batch, self.allow_negative, self.param))
 
     def __call__(self, counter: int) -> float:
         if self.per_batch:
             step, epoch = counter, counter // self.steps_per_epoch
         else:
             epoch, step = counter, counter * self.steps_per_epoch
-        value = evaluate(self._tree, epoch, step)
+        value = evaluate(self._tree, epoch, step, self.param)
         if value < 0 and not self.allow_negative:
-            raise FormulaError(f"is negative ({value:g}) at epoch {epoch}")
+            raise FormulaError(f"{self.param or 'formula'} is negative ({value:g}) {_where(epoch, step)}", self.param)
         return value
 
     def __repr__(self) -> str:

@@ -7,8 +7,10 @@ and the message a user sees when a value is out of range.
 from __future__ import annotations
 
 import math
+import numbers
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lrviz.formula import FormulaError, parse
@@ -24,17 +26,18 @@ class RunContext:
     lr: float = 0.1
     epochs: int = 0
     parts: int = 1  # child schedules of a composite (SequentialLR's milestones depend on it)
+    chained: bool = False  # inside ChainedScheduler: other schedules change the lr this one updates
 
     def __post_init__(self) -> None:
         if not self.epochs:
             object.__setattr__(self, "epochs", self.horizon // self.steps_per_epoch if self.per_batch else self.horizon)
 
-    def part(self, horizon: int) -> RunContext:
+    def part(self, horizon: int, chained: bool = False) -> RunContext:
         """The context of a sub-schedule that runs for `horizon` of this run's steps."""
-        return RunContext(max(1, horizon), self.steps_per_epoch, self.per_batch, self.lr, self.epochs)
+        return replace(self, horizon=max(1, horizon), parts=1, chained=self.chained or chained)
 
     def with_parts(self, parts: int) -> RunContext:
-        return RunContext(self.horizon, self.steps_per_epoch, self.per_batch, self.lr, self.epochs, parts)
+        return replace(self, parts=parts)
 
 
 class SpecError(ValueError):
@@ -69,6 +72,7 @@ class Param:
     optional: bool = False  # None is a valid value ("same as ...", "not set")
     log: bool = False  # spans orders of magnitude: sliders should be logarithmic
     spans_run: bool = False  # a length in scheduler steps: a slider needs to reach the run's end only
+    why: str = ""  # what run-dependent bounds mean, added to the message for a value outside them
 
     def default_for(self, ctx: RunContext) -> Any:
         return self.default(ctx) if callable(self.default) else self.default
@@ -92,22 +96,26 @@ class Param:
             return "True or False"
         if self.kind == "formula":
             return "a formula in epoch and step"
+        what = "each value " if self.kind == "ints" else ""
+        return what + self._bounds_text(ctx)
+
+    def _bounds_text(self, ctx: RunContext) -> str:
         low, high = self.bounds(ctx)
         parts = []
         if low is not None:
-            parts.append(f"{'>' if self.low_open else '≥'} {low:g}")
+            parts.append(f"{'>' if self.low_open else '≥'} {_number(low)}")
         if high is not None:
-            parts.append(f"{'<' if self.high_open else '≤'} {high:g}")
-        what = "each value " if self.kind == "ints" else ""
-        return what + " and ".join(parts) if parts else "any number"
+            parts.append(f"{'<' if self.high_open else '≤'} {_number(high)}")
+        return " and ".join(parts) if parts else "any number"
 
     def _range_error(self, value: float, ctx: RunContext) -> SpecError:
-        shown = f"{value:g}" if isinstance(value, float) else str(value)
-        return SpecError(f"{self.name} must be {self.describe_range(ctx)} (got {shown})", self.name)
+        subject = f"each value of {self.name}" if self.kind == "ints" else self.name
+        why = f", {self.why}" if self.why else ""
+        return SpecError(f"{subject} must be {self._bounds_text(ctx)}{why} (got {_number(value)})", self.name)
 
     def _check_number(self, value: float, ctx: RunContext) -> None:
         if isinstance(value, float) and not math.isfinite(value):
-            raise SpecError(f"{self.name} must be a finite number (got {value})", self.name)
+            raise SpecError(f"{self.name} must be a finite number {self._bounds_text(ctx)} (got {value})", self.name)
         low, high = self.bounds(ctx)
         too_low = low is not None and (value <= low if self.low_open else value < low)
         too_high = high is not None and (value >= high if self.high_open else value > high)
@@ -126,25 +134,29 @@ class Param:
             if not isinstance(value, bool):
                 raise wrong_type
             return value
+        # numbers.Real and Integral: numpy's numbers too, converted to Python's
         if kind in ("float", "int"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise wrong_type
             if kind == "int":
-                if isinstance(value, float) and not value.is_integer():
+                if not isinstance(value, numbers.Integral) and not float(value).is_integer():
                     raise wrong_type
                 value = int(value)
+            elif isinstance(value, numbers.Integral) and abs(int(value)) > _LARGEST_FLOAT:  # float() would overflow
+                raise self._range_error(int(value), ctx)
             else:
                 value = float(value)
             self._check_number(value, ctx)
             return value
         if kind == "ints":
             if not isinstance(value, list | tuple) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value
+                isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value
             ):
                 raise wrong_type
+            value = [int(v) for v in value]
             for item in value:
                 self._check_number(item, ctx)
-            return [int(v) for v in value]
+            return value
         if kind == "choice":
             if value not in self.choices:
                 raise SpecError(f"{self.name} must be {self.describe_range(ctx)} (got {value!r:.40})", self.name)
@@ -162,6 +174,19 @@ class Param:
                 raise wrong_type
             return value
         raise AssertionError(f"unknown parameter kind {kind}")
+
+
+_LARGEST_FLOAT = int(sys.float_info.max)
+
+
+def _number(value: float) -> str:
+    """1,000 for whole numbers, 0.001 or 1e-06 otherwise; a huge integer is shortened."""
+    if isinstance(value, int) and abs(value) > 10**15:
+        text = str(value)
+        return f"{text[:6]}…({len(text.lstrip('-'))} digits)"
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 10**15:
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 _KIND_NAMES = {

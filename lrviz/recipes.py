@@ -14,7 +14,7 @@ from torch.optim import lr_scheduler
 
 from lrviz.params import Param, RunContext, SpecError
 from lrviz.registry import SchedulerSpec, register
-from lrviz.schedulers import steps_param
+from lrviz.schedulers import eta_min_rules, factor_param, steps_param
 
 
 def constant(t: int) -> float:
@@ -143,15 +143,24 @@ def _sequence_recipe(parts_of):
     return build, code, markers
 
 
-def _warmup_rules(params: dict, ctx: RunContext) -> None:
-    stable_end = ctx.horizon - params.get("decay", 1)
-    if params["warmup"] >= stable_end:
-        raise SpecError(f"warmup must end before the decay starts at step {stable_end} (got {params['warmup']})",
-                        "warmup")
+def _warmup_cosine_rules(params: dict, ctx: RunContext) -> None:
+    if params["warmup"] >= ctx.horizon:  # the cosine needs at least one step (T_max ≥ 1)
+        raise SpecError(f"warmup must be less than the {ctx.horizon} scheduler steps it runs for "
+                        f"(got {params['warmup']})", "warmup")
+    eta_min_rules(params, ctx)
 
 
-_start_factor = Param("start_factor", "float", 0.01, "lr multiplier at the first warm-up step", low=0.0,
-                      high=1.0, low_open=True)
+def _wsd_rules(params: dict, ctx: RunContext) -> None:
+    """Milestones [warmup, horizon - decay] must increase: each of the three phases gets a step."""
+    warmup, decay, horizon = params["warmup"], params["decay"], ctx.horizon
+    if decay > horizon - 2:
+        raise SpecError(f"decay must leave steps for the warm-up: at most {max(0, horizon - 2)} of the "
+                        f"{horizon} scheduler steps it runs for (got {decay})", "decay")
+    if warmup >= horizon - decay:
+        raise SpecError(f"warmup must end before the decay starts at step {horizon - decay} (got {warmup})", "warmup")
+
+
+_start_factor = factor_param("start_factor", 0.01, "lr multiplier at the first warm-up step")
 build, code, markers = _sequence_recipe(_warmup_cosine_parts)
 register(SchedulerSpec(
     "WarmupCosine", "linear warm-up, then cosine decay",
@@ -162,7 +171,7 @@ register(SchedulerSpec(
     (steps_param("warmup", lambda ctx: max(1, ctx.horizon // 10), "warm-up steps"),
      _start_factor,
      Param("eta_min", "float", 0.0, "lowest lr", low=0.0, high=10.0)),
-    build, code, family="recipe", rules=_warmup_rules, markers=markers,
+    build, code, family="recipe", rules=_warmup_cosine_rules, markers=markers, restartable=False,
 ))
 
 build, code, markers = _sequence_recipe(_wsd_parts)
@@ -176,5 +185,5 @@ register(SchedulerSpec(
      steps_param("decay", lambda ctx: max(1, ctx.horizon // 5), "decay steps at the end"),
      _start_factor,
      Param("end_factor", "float", 0.0, "lr multiplier at the end of the decay", low=0.0, high=1.0)),
-    build, code, family="recipe", rules=_warmup_rules, markers=markers,
+    build, code, family="recipe", rules=_wsd_rules, markers=markers, restartable=False,
 ))

@@ -13,8 +13,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from lrviz.engine import labels_for, resolve_all
+from lrviz.engine import labels_for, lr_trace, resolve_all
 from lrviz.experiment import Data, Experiment, make_data
+from lrviz.limits import check_reference
 from lrviz.optimizers import momentum_of
 from lrviz.results import DIVERGED_LOSS, Result, optimal_loss
 from lrviz.spec import Resolved, Schedule
@@ -84,6 +85,10 @@ def reference_simulate(schedules: Sequence[Schedule | str], experiment: Experime
                        record_steps: bool = False) -> Result:  # fmt: skip
     """Train each schedule with its own nn.Linear, torch optimizer and scheduler."""
     resolved = resolve_all(schedules, experiment)
+    check_reference(resolved, experiment)
+    for item in resolved:  # the same validation as the fast path: errors while stepping become SpecError
+        if not item.needs_metric:
+            lr_trace(item, experiment)
     data = make_data(experiment)
     count, steps, epochs = len(resolved), experiment.total_steps, experiment.epochs
     shape = data.initial_weights.shape

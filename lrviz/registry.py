@@ -57,6 +57,8 @@ class SchedulerSpec:
     composite: bool = False  # takes child schedules as positional arguments
     default_children: Callable[[RunContext], tuple[str, ...]] | None = None
     needs_metric: bool = False  # stepped with the validation loss (ReduceLROnPlateau)
+    restarts_parts: bool = False  # restarts each later part at a milestone (SequentialLR)
+    restartable: bool = True  # torch can restart it (`_update_lr(0)`); its own composites cannot
     note: str = ""  # what torch does that surprises people
 
     def param(self, name: str) -> Param:

@@ -36,7 +36,7 @@ def _lambda(name: str, allow_negative: bool = False):
     cls = getattr(lr_scheduler, name)
 
     def build(optimizer, params, ctx, children):
-        formula = Formula(params["lr_lambda"], ctx.steps_per_epoch, ctx.per_batch, allow_negative)
+        formula = Formula(params["lr_lambda"], ctx.steps_per_epoch, ctx.per_batch, allow_negative, "lr_lambda")
         return cls(optimizer, lr_lambda=formula)
 
     def code(params, ctx, children):
@@ -49,6 +49,14 @@ def _lambda(name: str, allow_negative: bool = False):
 
 def lr_param(name: str, default: Any, help: str, low: float = 0.0, low_open: bool = True) -> Param:
     return Param(name, "float", default, help, low=low, high=10.0, low_open=low_open, log=low_open)
+
+
+# torch divides by a warm-up's start factor (ConstantLR, LinearLR); a tinier one underflows lr × factor to 0
+MIN_FACTOR = 1e-6
+
+
+def factor_param(name: str, default: Any, help: str) -> Param:
+    return Param(name, "float", default, help, low=MIN_FACTOR, high=1.0, log=True)
 
 
 def gamma_param(default: Any, help: str = "multiplies the lr at each decay") -> Param:
@@ -92,14 +100,25 @@ def _cyclic_markers(params: dict, ctx: RunContext) -> list[int]:
 
 
 def _one_cycle_rules(params: dict, ctx: RunContext) -> None:
-    warm_end = params["pct_start"] * params["total_steps"]
-    last = 2 * warm_end - 2 if params["three_phase"] else warm_end - 1
-    if warm_end <= 1 or last >= params["total_steps"] - 1:
-        raise SpecError(
-            f"pct_start × total_steps = {warm_end:g} leaves a phase of OneCycleLR without a step; "
-            "move pct_start towards the middle or lengthen the run",
-            "pct_start",
-        )
+    """torch divides by the length of each phase: pct_start × total_steps - 1 steps of warm-up, ..."""
+    total, pct, three_phase = params["total_steps"], params["pct_start"], params["three_phase"]
+    if total < 2:
+        raise SpecError(f"total_steps must be at least 2 for a warm-up and an annealing phase (got {total})",
+                        "total_steps")
+    warm_end = pct * total
+    last = 2 * warm_end - 2 if three_phase else warm_end - 1
+    if warm_end <= 1 or last >= total - 1:
+        high, phases = ((total + 1) / (2 * total), " with three_phase") if three_phase else (1.0, "")
+        raise SpecError(f"pct_start must be > {1 / total:.3g} and < {high:.3g} for total_steps={total}{phases} "
+                        f"(got {pct:g}): otherwise a phase of OneCycleLR has no step", "pct_start")
+
+
+def eta_min_rules(params: dict, ctx: RunContext) -> None:
+    """CosineAnnealingLR's stepwise update scales the lr only when eta_min is 0; otherwise it adds to it,
+    which, inside ChainedScheduler where other parts scale the same lr, can drive it below zero."""
+    if ctx.chained and params["eta_min"] > 0:
+        raise SpecError(f"eta_min must be 0 inside ChainedScheduler (got {params['eta_min']:g}): only then does "
+                        "the cosine scale the lr the other parts set instead of adding to it", "eta_min")
 
 
 def default_milestones(ctx: RunContext) -> list[int]:
@@ -114,11 +133,8 @@ def default_milestones(ctx: RunContext) -> list[int]:
 def _sequential_rules(params: dict, ctx: RunContext) -> None:
     milestones = params["milestones"]
     if len(milestones) != ctx.parts - 1:
-        raise SpecError(
-            f"milestones needs one fewer value than there are schedulers: "
-            f"{ctx.parts} schedulers need {ctx.parts - 1}, got {len(milestones)}",
-            "milestones",
-        )
+        raise SpecError(f"milestones must have one value fewer than there are schedules: {ctx.parts} schedules "
+                        f"need {ctx.parts - 1} (got {milestones})", "milestones")
     _increasing("milestones", milestones)
 
 
@@ -178,7 +194,8 @@ register(SchedulerSpec(
     "A staircase with hand-placed drops, as in the ResNet recipes (decay at 50% and 75% of training).",
     r"\eta_t = \eta_0 \cdot \gamma^{\,|\{m \in \text{milestones} : m \le t\}|}",
     (Param("milestones", "ints", lambda ctx: sorted({max(1, ctx.horizon // 2), max(1, 3 * ctx.horizon // 4)}),
-           "steps at which the lr is multiplied by gamma", low=1, high=lambda ctx: ctx.horizon),
+           "steps at which the lr is multiplied by gamma", low=1, high=lambda ctx: ctx.horizon,
+           why="inside the run"),
      gamma_param(0.1)),
     *_torch("MultiStepLR"), rules=_multistep_rules, markers=_milestone_markers,
 ))
@@ -187,7 +204,7 @@ register(SchedulerSpec(
     "ConstantLR", "lr × factor until total_iters, then the base lr",
     "Holds a reduced lr for a while, then jumps to the base lr: the simplest warm-up.",
     r"\eta_t = \eta_0 \cdot \begin{cases} \text{factor} & t < \text{total\_iters} \\ 1 & \text{otherwise} \end{cases}",
-    (Param("factor", "float", 1 / 3, "multiplier before total_iters", low=0.0, high=1.0),
+    (factor_param("factor", 1 / 3, "multiplier before total_iters"),
      steps_param("total_iters", lambda ctx: max(1, ctx.horizon // 2), "steps at the reduced lr", low=0)),
     *_torch("ConstantLR"), markers=_total_iters_marker,
     note="torch's own default is factor=1/3 for total_iters=5, whatever the run's length.",
@@ -197,7 +214,7 @@ register(SchedulerSpec(
     "LinearLR", "lr moves linearly from start_factor to end_factor × base lr",
     "A linear ramp: as warm-up (start low, end at 1) or as linear decay (start at 1, end low).",
     r"\eta_t = \eta_0 \left(s + (e - s)\,\frac{\min(t, T)}{T}\right)",
-    (Param("start_factor", "float", 1 / 3, "multiplier at the first step", low=0.0, high=1.0, low_open=True),
+    (factor_param("start_factor", 1 / 3, "multiplier at the first step"),
      Param("end_factor", "float", 1.0, "multiplier from total_iters on", low=0.0, high=1.0),
      steps_param("total_iters", lambda ctx: ctx.horizon, "steps of the ramp")),
     *_torch("LinearLR"), markers=_total_iters_marker,
@@ -230,7 +247,7 @@ register(SchedulerSpec(
     (Param("T_max", "int", lambda ctx: ctx.horizon, "steps of the half cosine", low=1,
            high=lambda ctx: 10 * ctx.horizon),
      lr_param("eta_min", 0.0, "lowest lr", low_open=False)),
-    *_torch("CosineAnnealingLR"),
+    *_torch("CosineAnnealingLR"), rules=eta_min_rules,
     markers=lambda params, ctx: [params["T_max"]] if params["T_max"] < ctx.horizon else [],
     note="Past T_max the lr climbs back up (the cosine is periodic); it is not held at eta_min.",
 ))
@@ -272,8 +289,9 @@ register(SchedulerSpec(
     "final_div_factor). Fast convergence for a fixed budget.",
     r"\eta: \tfrac{\eta_{max}}{d} \nearrow \eta_{max} \searrow \tfrac{\eta_{max}}{d\,d_f}",
     (lr_param("max_lr", lambda ctx: ctx.lr, "peak lr (the optimizer's lr is ignored)"),
-     Param("total_steps", "int", lambda ctx: ctx.horizon, "steps in the cycle; at least the run's length",
-           low=lambda ctx: ctx.horizon, high=lambda ctx: 10 * ctx.horizon),
+     Param("total_steps", "int", lambda ctx: max(2, ctx.horizon), "steps in the cycle; at least the run's length",
+           low=lambda ctx: ctx.horizon, high=lambda ctx: 10 * ctx.horizon,
+           why="at least the run's length in scheduler steps"),
      Param("pct_start", "float", lambda ctx: 0.3 if 0.3 * ctx.horizon > 1 else min(0.9, round(1.5 / ctx.horizon, 2)),
            "fraction of the cycle spent warming up", low=0.0, high=1.0,
            low_open=True, high_open=True),
@@ -325,8 +343,9 @@ register(SchedulerSpec(
     "Composes schedules in time, e.g. a linear warm-up then cosine decay. Each part restarts from the base lr.",
     r"\eta_t = \text{scheduler}_i(t - m_{i-1}) \text{ for } m_{i-1} \le t < m_i",
     (Param("milestones", "ints", default_milestones, "steps at which the next schedule takes over", low=1,
-           high=lambda ctx: max(1, ctx.horizon - 1)),),
-    _sequential_build, _sequential_code, rules=_sequential_rules, composite=True,
+           high=lambda ctx: max(1, ctx.horizon - 1), why="inside the run, so that every part gets a step"),),
+    _sequential_build, _sequential_code, rules=_sequential_rules, composite=True, restarts_parts=True,
+    restartable=False,
     default_children=lambda ctx: ("LinearLR(start_factor=0.1)", "CosineAnnealingLR()"),
     markers=_milestone_markers,
     note="At each milestone the next scheduler starts from the base lr, not from where the previous one ended.",
@@ -339,7 +358,7 @@ register(SchedulerSpec(
     (),
     lambda optimizer, params, ctx, children: lr_scheduler.ChainedScheduler(children, optimizer),
     lambda params, ctx, children: f"lr_scheduler.ChainedScheduler([{', '.join(children)}], optimizer)",
-    composite=True,
+    composite=True, restartable=False,
     default_children=lambda ctx: (f"LinearLR(start_factor=0.1, total_iters={max(1, ctx.horizon // 10)})",
                                   "ExponentialLR()"),
 ))

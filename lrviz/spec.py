@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import difflib
 import itertools
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,8 @@ class Schedule:
 def _literal(value: Any) -> str:
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_literal(item) for item in value) + "]"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's numbers print as Python's
+        return repr(int(value) if isinstance(value, numbers.Integral) else float(value))
     return repr(value)
 
 
@@ -101,7 +104,8 @@ def parse(text: str) -> Schedule:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
-        raise SpecError(f"cannot read '{text.strip():.60}': {getattr(error, 'msg', error)}") from None
+        shown = " ".join(text.split())  # one line, even if the text has several
+        raise SpecError(f"cannot read '{shown:.60}': {getattr(error, 'msg', error)}") from None
     return _from_node(tree.body, 1)
 
 
@@ -138,18 +142,31 @@ class Resolved:
 
 
 def child_contexts(spec: SchedulerSpec, params: dict[str, Any], ctx: RunContext, count: int) -> list[RunContext]:
-    """The run each part of a composite sees: SequentialLR's parts last from milestone to milestone."""
-    if spec.name != "SequentialLR":  # ChainedScheduler: every part runs the whole time
-        return [ctx.part(ctx.horizon)] * count
+    """The run each part of a composite sees: SequentialLR's parts run between its milestones."""
+    if not spec.restarts_parts:  # ChainedScheduler: every part runs the whole time, on a shared lr
+        return [ctx.part(ctx.horizon, chained=True)] * count
     bounds = [0, *params["milestones"], ctx.horizon]
     return [ctx.part(end - start) for start, end in itertools.pairwise(bounds)]
 
 
+def _as_schedule(item: Schedule | str) -> Schedule:
+    """A Schedule with a registered name, from text or as built in Python."""
+    if isinstance(item, str):
+        return parse(item)
+    if not isinstance(item, Schedule):
+        raise SpecError(f"a schedule is text like StepLR(step_size=4) or lrviz.schedule(...) (got {item!r:.40})")
+    if item.name not in REGISTRY:
+        raise _unknown_name(item.name)
+    if item.children and not item.spec.composite:
+        raise SpecError(f"{item.name} takes keyword arguments only, like {item.name}(param=value)", schedule=item.name)
+    return item
+
+
 def resolve(item: Schedule | str, ctx: RunContext) -> Resolved:
     """Check a schedule for a run; raise SpecError naming the schedule and the parameter."""
-    sched = parse(item) if isinstance(item, str) else item
+    sched = _as_schedule(item)
     spec = sched.spec
-    children = sched.children
+    children = tuple(_as_schedule(child) for child in sched.children)
     if spec.composite and not children:
         children = tuple(parse(text) for text in spec.default_children(ctx))
     own_ctx = ctx.with_parts(len(children)) if spec.composite else ctx
@@ -158,9 +175,12 @@ def resolve(item: Schedule | str, ctx: RunContext) -> Resolved:
         spec.rules(params, own_ctx)
     except SpecError as error:
         raise SpecError(f"{sched.name}: {error}", error.param, sched.name) from None
-    for child in children:
+    for index, child in enumerate(children):
         if child.spec.needs_metric:
             raise SpecError(f"{child.name} cannot go inside {sched.name}: it needs the loss to step", None, sched.name)
+        if index and spec.restarts_parts and not child.spec.restartable:
+            raise SpecError(f"{child.name} cannot be a later part of {sched.name}: torch cannot restart it at a "
+                            "milestone (it can be the first part)", None, sched.name)
     contexts = child_contexts(spec, params, own_ctx, len(children))
     resolved_children = tuple(resolve(child, child_ctx) for child, child_ctx in zip(children, contexts, strict=True))
     return Resolved(sched, params, own_ctx, resolved_children)

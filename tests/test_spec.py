@@ -32,7 +32,7 @@ def test_bare_name_means_defaults():
     ("MultiStepLR(milestones=[30, 20])", "strictly increasing"),
     ("MultiStepLR(milestones=[10, 60])", "≤ 50"),
     ("CyclicLR(base_lr=0.1, max_lr=0.01)", "max_lr must be above base_lr"),
-    ("SequentialLR(StepLR(), ExponentialLR(), milestones=[5, 10])", "one fewer"),
+    ("SequentialLR(StepLR(), ExponentialLR(), milestones=[5, 10])", "one value fewer"),
     ("SequentialLR(ReduceLROnPlateau(), StepLR(), milestones=[5])", "cannot go inside"),
     ("ChainedScheduler(StepLR(), ReduceLROnPlateau())", "cannot go inside"),
     ("OneCycleLR(total_steps=10)", "total_steps must be ≥ 50"),

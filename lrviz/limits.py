@@ -1,0 +1,66 @@
+"""Bounded work per request: what one comparison may cost, checked before any of it is done.
+
+`Experiment.create` bounds the run itself (epochs, samples, optimizer steps, samples × epochs);
+this bounds what grows with the schedules compared: stepping their schedulers, training them,
+and the rows of a per-step table. A request past a limit gets a SpecError at once, not a wait.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from lrviz.experiment import MAX_EPOCHS, MAX_SAMPLE_PASSES, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
+from lrviz.formula import parse
+from lrviz.params import SpecError
+from lrviz.spec import Resolved
+
+MAX_SCHEDULER_UPDATES = 1_000_000  # every scheduler of every schedule, stepped over the run (~3 µs each)
+MAX_ROWS = 200_000  # rows of a per-step table: schedules × optimizer steps (~100 MB of CSV)
+MAX_REFERENCE_STEPS = MAX_STEPS  # the reference loop trains one schedule at a time with torch (~50 µs a step)
+FORMULA_PARTS_PER_UPDATE = 8  # evaluating 8 parts of a formula costs about one scheduler step
+
+LIMITS = (f"limits: at most {MAX_SCHEDULES} schedules, {MAX_EPOCHS:,} epochs, {MAX_SAMPLES:,} samples and "
+          f"{MAX_STEPS:,} optimizer steps per run; schedules × samples × epochs at most {MAX_SAMPLE_PASSES:,}; "
+          f"scheduler updates (each part of each schedule, at each scheduler step) at most "
+          f"{MAX_SCHEDULER_UPDATES:,}; --per step tables at most {MAX_ROWS:,} rows")
+
+
+def updates_per_step(resolved: Resolved) -> int:
+    """Scheduler updates one step of this schedule costs: one per scheduler in it, more for a long formula."""
+    formulas = sum(len(list(ast.walk(parse(resolved.params[param.name])))) // FORMULA_PARTS_PER_UPDATE
+                   for param in resolved.spec.params if param.kind == "formula")
+    return 1 + formulas + sum(updates_per_step(child) for child in resolved.children)
+
+
+def check_request(resolved: Sequence[Resolved], experiment: Experiment) -> None:
+    """Raise SpecError if comparing these schedules on this run is more work than one request may be."""
+    count, steps = len(resolved), experiment.context().horizon
+    # ReduceLROnPlateau is stepped once per epoch, everything else once per scheduler step
+    updates = sum(updates_per_step(item) * (experiment.epochs if item.needs_metric else steps) for item in resolved)
+    if updates > MAX_SCHEDULER_UPDATES:
+        raise SpecError(f"scheduler updates must be at most {MAX_SCHEDULER_UPDATES:,} (got {updates:,} for "
+                        f"{count} schedule{'s' * (count > 1)} over {steps:,} scheduler steps): compare fewer or "
+                        "simpler schedules, shorten the run, or step the scheduler per epoch", "epochs")
+    passes = count * experiment.samples * experiment.epochs
+    if passes > MAX_SAMPLE_PASSES:
+        raise SpecError(f"schedules × samples × epochs must be at most {MAX_SAMPLE_PASSES:,} (got {count} × "
+                        f"{experiment.samples:,} × {experiment.epochs:,} = {passes:,}): compare fewer schedules, "
+                        "or use fewer samples or epochs", "epochs")
+
+
+def check_rows(count: int, experiment: Experiment) -> None:
+    """A table with one row per optimizer step of each schedule must stay a size people can open."""
+    rows = count * experiment.total_steps
+    if rows > MAX_ROWS:
+        raise SpecError(f"a table per step must have at most {MAX_ROWS:,} rows (got {count} schedules × "
+                        f"{experiment.total_steps:,} steps = {rows:,}): use one row per epoch, fewer schedules "
+                        "or a shorter run", "per")
+
+
+def check_reference(resolved: Sequence[Resolved], experiment: Experiment) -> None:
+    """The reference loop steps torch once per schedule and optimizer step: bound that product."""
+    steps = len(resolved) * experiment.total_steps
+    if steps > MAX_REFERENCE_STEPS:
+        raise SpecError(f"engine='reference' trains one schedule at a time: schedules × optimizer steps must be "
+                        f"at most {MAX_REFERENCE_STEPS:,} (got {steps:,}); use engine='fast'", "engine")
