@@ -10,7 +10,6 @@ linear model written out. `lrviz.reference` is the plain loop this is checked ag
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -34,14 +33,12 @@ ROUNDING = 1e-12  # relative to the largest lr of a trace
 def live_scheduler(resolved: Resolved, experiment: Experiment) -> tuple[torch.optim.Optimizer, Scheduler]:
     """A real optimizer (on a one-element parameter: no training happens on it) and its scheduler."""
     optimizer = experiment.torch_optimizer([torch.zeros(1, requires_grad=True)])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # e.g. SequentialLR's deprecation chatter
-        scheduler = resolved.build(optimizer)
+    scheduler = resolved.build(optimizer)
     optimizer.step()  # the order torch expects: optimizer.step(), then scheduler.step()
     return optimizer, scheduler
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)  # up to 2 × 200,001 floats each: bounded to ~200 MB
 def _trace(text: str, ctx: RunContext, optimizer_settings: Experiment) -> tuple[np.ndarray, np.ndarray]:
     resolved = resolve(text, ctx)
     try:

@@ -152,7 +152,7 @@ def _with_ones(x: torch.Tensor) -> np.ndarray:
     return torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], dim=1).numpy()
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)  # batch orders can reach 80 MB (samples × epochs ≤ 10M)
 def make_data(experiment: Experiment) -> Data:
     """The same data, initial weights and batch order for every schedule of a comparison."""
     generator = torch.Generator().manual_seed(experiment.seed)
