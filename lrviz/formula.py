@@ -11,7 +11,14 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
+import warnings
 from collections.abc import Callable
+
+# A user's text is parsed under this name; Python's SyntaxWarnings about it ("invalid decimal
+# literal" for `1if`) would only reach the server's log, so they are silenced for it alone.
+USER_TEXT = "<lrviz user text>"
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=re.escape(USER_TEXT))
 
 MAX_LENGTH = 200
 MAX_NODES = 120  # also bounds the recursion of evaluating and unparsing a formula
@@ -143,7 +150,7 @@ def parse(text: str) -> ast.Expression:
     if _bracket_depth(text) > MAX_DEPTH:
         raise FormulaError(f"formula nests brackets deeper than {MAX_DEPTH} levels")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text.strip(), filename=USER_TEXT, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         raise FormulaError(f"formula does not parse: {getattr(error, 'msg', error)}") from None
     _check(tree)

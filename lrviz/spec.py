@@ -18,6 +18,7 @@ from torch.optim import Optimizer
 
 import lrviz.recipes  # registers the recipes (and, through them, the torch schedulers)
 import lrviz.schedulers  # noqa: F401  (registers the torch schedulers)
+from lrviz.formula import USER_TEXT
 from lrviz.params import RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY, Scheduler, SchedulerSpec
 
@@ -102,7 +103,7 @@ def parse(text: str) -> Schedule:
     if len(text) > MAX_SPEC_LENGTH:
         raise SpecError(f"schedule text is longer than {MAX_SPEC_LENGTH} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text.strip(), filename=USER_TEXT, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         shown = " ".join(text.split())  # one line, even if the text has several
         raise SpecError(f"cannot read '{shown:.60}': {getattr(error, 'msg', error)}") from None
