@@ -165,16 +165,13 @@ def _output_error(out: np.ndarray, y: np.ndarray, classification: bool, outputs:
 
 
 def _linear(x: np.ndarray, matrix: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """x @ matrix, summed feature by feature in a fixed order.
+    """x @ matrix, summed over the features with numpy's own reduction, not BLAS.
 
     BLAS picks its kernel by the matrix's width and memory layout, so `x @ matrix` rounds a
-    model's outputs differently depending on how many models share the matrix. Summing
-    the features in order keeps each model's result bit-identical whatever else is trained.
+    model's outputs differently depending on how many models share the matrix. This sum
+    keeps each model's result bit-identical whatever else is trained (tests/test_engine.py).
     """
-    out = np.multiply(x[:, :1], matrix[0], out=out)
-    for feature in range(1, len(matrix)):
-        out += x[:, feature:feature + 1] * matrix[feature]
-    return out
+    return np.sum(x[:, :, None] * matrix[None], axis=1, out=out)
 
 
 def _mean_loss(x: np.ndarray, y: np.ndarray, matrix: np.ndarray, classification: bool,
