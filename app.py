@@ -22,6 +22,7 @@ from lrviz.script import script
 
 DEFAULT = Config({"epochs": 20}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
                                   "LinearLR(start_factor=0.5, total_iters=4)", "OneCycleLR()"])
+SECTIONS = ["How it works", "Landscape & replay", "LR range test", "Export & share"]
 PROGRESS_WORK = 400_000  # optimizer steps × schedules above which a progress bar is shown
 
 
@@ -41,6 +42,11 @@ def loss_landscape(experiment: Experiment, window: tuple) -> tuple:
 @st.cache_data(max_entries=32)
 def lr_range_test(experiment: Experiment, start_lr: float, end_lr: float, num_steps: int) -> RangeTest:
     return range_test(experiment, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps)
+
+
+@st.cache_data(max_entries=64)
+def runnable_script(schedule_text: str, experiment: Experiment) -> str:
+    return script(schedule_text, experiment)
 
 
 def load_first_visit() -> None:
@@ -223,7 +229,7 @@ def teaching(result: Result) -> None:
             st.caption(names.note)
     st.markdown("**A complete PyTorch script** that trains this run and prints the lr of every epoch, "
                 "the same numbers as the charts:")
-    code = script(item.schedule, result.experiment)
+    code = runnable_script(str(item.schedule), result.experiment)
     st.code(code, language="python", line_numbers=True, height=420)
     st.download_button("Download the script", code, file_name=f"train_{spec.name.lower()}.py",
                        mime="text/x-python", on_click="ignore", icon=":material/code:", key="script_py")
@@ -339,20 +345,21 @@ if result is None:
 else:
     charts(result)
 config = current_config(experiment, resolved)
-teach, landscape_tab, finder, share = st.tabs(["How it works", "Landscape & replay", "LR range test",
-                                              "Export & share"])
+# only the open tab is computed: the landscape and the range test cost more than a slider move should
+teach, landscape_tab, finder, share = st.tabs(SECTIONS, key="section", on_change="rerun")
 with teach:
-    if result is not None:
+    if teach.open and result is not None:
         teaching(result)
 with landscape_tab:
-    if result is not None:
+    if landscape_tab.open and result is not None:
         landscape_section(result)
 with finder:
-    if experiment is not None:
+    if finder.open and experiment is not None:
         range_test_section(experiment)
 with share:
-    if result is not None:
-        export(result, config)
-    config_loader()
+    if share.open:
+        if result is not None:
+            export(result, config)
+        config_loader()
 if experiment is not None:
     sync_url(config)

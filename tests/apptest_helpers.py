@@ -16,9 +16,12 @@ from lrviz.config import Config, to_query
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def open_app(config: Config | None = None) -> AppTest:
-    """The app as a visitor of a shared link for `config` (or the default page) sees it."""
+def open_app(config: Config | None = None, section: str | None = None) -> AppTest:
+    """The app as a visitor of a shared link for `config` (or the default page) sees it,
+    with the tab `section` open (only the open tab is computed)."""
     app = AppTest.from_file(APP, default_timeout=120)
+    if section:
+        app.session_state["section"] = section
     if config is not None:
         for key, value in to_query(config).items():
             app.query_params[key] = value

@@ -156,7 +156,7 @@ def test_csv_offered_equals_lrviz_run(monkeypatch):
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
     config = Config({"epochs": 8, "optimizer": "adam", "lr": 0.05}, ["StepLR(step_size=3)", "OneCycleLR()"])
-    app = open_app(config)
+    app = open_app(config, section="Export & share")
     for key, per in (("csv_epoch", "epoch"), ("csv_step", "step")):
         button = app.get("download_button")
         file_id = next(b.proto.deferred_file_id for b in button if b.proto.id.endswith(key))
@@ -166,7 +166,7 @@ def test_csv_offered_equals_lrviz_run(monkeypatch):
 
 
 def test_range_test_suggestion_goes_into_max_lr():
-    app = open_app(Config({"epochs": 10}, ["StepLR()", "OneCycleLR()"]))
+    app = open_app(Config({"epochs": 10}, ["StepLR()", "OneCycleLR()"]), section="LR range test")
     assert "LR range test" in [tab.label for tab in app.tabs]
     app.button(key="rt_use").click().run()
     assert not app.exception and not messages(app)
@@ -177,22 +177,25 @@ def test_range_test_suggestion_goes_into_max_lr():
 
 
 def test_range_test_offers_a_one_cycle_schedule_when_none_has_max_lr():
-    app = open_app(Config({"epochs": 10}, ["StepLR()"]))
+    app = open_app(Config({"epochs": 10}, ["StepLR()"]), section="LR range test")
     app.button(key="rt_add").click().run()
     assert not app.exception
     assert [name.split("(")[0] for name in lr_curves(app)] == ["StepLR", "OneCycleLR"]
 
 
 def test_landscape_replay_and_teaching_panels():
-    app = open_app(Config({"epochs": 6}, ["ExponentialLR(gamma=0.9)", "ReduceLROnPlateau()"]))
+    config = Config({"epochs": 6}, ["ExponentialLR(gamma=0.9)", "ReduceLROnPlateau()"])
+    app = open_app(config, section="Landscape & replay")
     replay = next(c for c in app.get("plotly_chart") if "frames" in c.proto.spec and '"contour"' in c.proto.spec)
     assert replay is not None
+    app = open_app(config)  # "How it works" is the first tab
     code = next(block.value for block in app.code if "import torch" in block.value)
     assert "lr_scheduler.ExponentialLR(optimizer, gamma=0.9)" in code
     assert any("Keras" in str(frame.value) for frame in app.dataframe)
     app.selectbox(key="explain").select("ReduceLROnPlateau()").run()
     code = next(block.value for block in app.code if "import torch" in block.value)
     assert "scheduler.step(train_loss)" in code
-    classification = open_app(Config({"dataset": "classification", "epochs": 3}, ["StepLR()"]))
+    classification = open_app(Config({"dataset": "classification", "epochs": 3}, ["StepLR()"]),
+                              section="Landscape & replay")
     assert not classification.exception
     assert any("linear-regression dataset" in info.value for info in classification.info)
