@@ -348,7 +348,9 @@ register(SchedulerSpec(
     restartable=False,
     default_children=lambda ctx: ("LinearLR(start_factor=0.1)", "CosineAnnealingLR()"),
     markers=_milestone_markers,
-    note="At each milestone the next scheduler starts from the base lr, not from where the previous one ended.",
+    note="At each milestone the next scheduler starts from the base lr, not from where the previous one ended. "
+         "A composite first part (SequentialLR, ChainedScheduler, a warm-up recipe) is stepped one extra time "
+         "while SequentialLR is built, so one of its values is skipped.",
 ))
 
 register(SchedulerSpec(

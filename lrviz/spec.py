@@ -124,6 +124,10 @@ class Resolved:
         return self.schedule.spec
 
     def build(self, optimizer: Optimizer) -> Scheduler:
+        # SequentialLR steps a composite first part once while it is built, before any optimizer.step():
+        # the value it skips is torch's result (SequentialLR's note says so); torch's order warning
+        # about it would only repeat it in the server log, so this optimizer counts as stepped
+        optimizer._opt_called = True
         children = [child.build(optimizer) for child in self.children]
         return self.spec.build(optimizer, dict(self.params), self.ctx, children)
 
