@@ -61,6 +61,14 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def pace() -> str:
+    """How fast this (shared, virtual) machine runs Python right now: runs on other days compare by it."""
+    start, total = time.perf_counter(), 0
+    for i in range(2_000_000):
+        total += i
+    return f"{(time.perf_counter() - start) / 2e6 * 1e9:.0f} ns per iteration of a plain Python loop"
+
+
 def tutorial_data() -> tuple[torch.Tensor, torch.Tensor]:
     """The tutorial's synthetic set, float32 as in the text."""
     torch.manual_seed(0)
@@ -176,6 +184,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"load average at start: {load()} (other work on the machine makes every time noisy)")
+    print(f"pace at start: {pace()}")
     data = tutorial_data()
     with warnings.catch_warnings():  # warm the process: the first optimizer.step() costs about 1 s
         warnings.simplefilter("ignore", UserWarning)
@@ -183,7 +192,7 @@ def main() -> int:
     lrviz.run(["StepLR()"], epochs=2)
     results = [run_target(name, args.tutorial_epochs, args.repeats, data) for name in TARGETS]
     results.append(memory())
-    print(f"\nload average at end: {load()}")
+    print(f"\nload average at end: {load()}; pace at end: {pace()}")
     return 0 if all(results) else 1
 
 

@@ -69,7 +69,10 @@ class BatchedAdam:
         weights -= step_size * self.exp_avg / denom
 
 
-def batched_optimizer(shape: tuple[int, ...], experiment: Experiment, momentum: np.ndarray) -> BatchedSGD | BatchedAdam:
+BatchedOptimizer = BatchedSGD | BatchedAdam
+
+
+def batched_optimizer(shape: tuple[int, ...], experiment: Experiment, momentum: np.ndarray) -> BatchedOptimizer:
     """The experiment's optimizer for weights of `shape`; `momentum` is the run's (steps, models) plan."""
     if experiment.optimizer == "sgd":
         return BatchedSGD(shape, experiment, momentum)

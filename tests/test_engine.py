@@ -146,3 +146,33 @@ def test_a_composite_first_part_of_sequential_lr_shows_torchs_skipped_value_with
         expected = by_hand(sequential)
     np.testing.assert_allclose(frame["lr"], expected, rtol=1e-12)
     assert expected[:6] != by_hand(chained)[:6]  # the torch quirk SequentialLR's note tells of
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_the_gram_matrix_step_equals_the_plain_gradient_step(optimizer):
+    """MSE trains through each batch's Gram matrix; the plain forward-error-gradient step must agree with it."""
+    from lrviz.engine import _batches, _general_epoch, _regression_epoch
+    from lrviz.optimizers import batched_optimizer
+
+    experiment = lrviz.Experiment.create(samples=120, batch_size=16, epochs=1, optimizer=optimizer)
+    data = lrviz.engine.make_data(experiment)
+    bounds, sizes = _batches(experiment)
+    rng = np.random.default_rng(0)
+    count, steps = 3, len(bounds)
+    lr, momentum = rng.uniform(0.01, 0.2, (steps, count)), np.full((steps, count), 0.9)
+    x, y = data.x_train, np.tile(data.y_train, count)
+    scaled = x * np.repeat(2.0 / sizes, sizes)[:, None]
+    start = rng.normal(size=(len(data.initial_weights), count))
+    histories = []
+    for gram in (True, False):
+        augmented = np.vstack([start, np.ones((1, count))])
+        history = np.zeros((steps + 1, *start.shape))
+        stepper = batched_optimizer(start.shape, experiment, momentum)
+        if gram:
+            starts = np.array([first for first, _ in bounds])
+            _regression_epoch(x, y, scaled, starts, augmented, stepper, lr, momentum, history)
+        else:
+            _general_epoch(x, y, scaled, bounds, augmented[:-1], False, 1, stepper, lr, momentum, history)
+        histories.append(history[1:])
+    assert not np.allclose(histories[0][-1], start)  # it trained
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-10, atol=1e-12)
