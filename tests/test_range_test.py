@@ -38,14 +38,25 @@ def test_a_sweep_that_stays_calm_reaches_end_lr():
     assert result.lrs[-1] == pytest.approx(0.1, rel=1e-9)
 
 
-def test_smoothed_loss_is_the_bias_corrected_moving_average():
+def test_smoothed_loss_is_the_bias_corrected_moving_average_of_the_log_loss():
     result = range_test(lrviz.Experiment.create(), start_lr=1e-5, end_lr=0.1, num_steps=30, beta=0.9)
     average, expected = 0.0, []
     for step, value in enumerate(result.raw_losses):
-        average = 0.9 * average + 0.1 * value
-        expected.append(average / (1 - 0.9 ** (step + 1)))
+        average = 0.9 * average + 0.1 * np.log(value)
+        expected.append(np.exp(average / (1 - 0.9 ** (step + 1))))
     np.testing.assert_allclose(result.losses, expected, rtol=1e-12)
-    assert result.losses[0] == result.raw_losses[0]
+    assert result.losses[0] == pytest.approx(result.raw_losses[0], rel=1e-12)
+
+
+def test_the_smoothed_curve_follows_the_fall_to_the_noise_floor():
+    """The default sweep falls from about 30 to the noise floor in a dozen batches: the smoothed curve shows it."""
+    result = range_test(lrviz.Experiment.create())
+    assert result.raw_losses[0] > 10 and result.raw_losses.min() < 1e-3
+    assert result.losses.min() < 1e-2  # fastai's 0.98 average of the loss stayed above 1 here
+    # both suggestions lie where the loss is falling or low, below the blow-up
+    lowest = int(np.argmin(result.raw_losses))
+    blow_up = result.lrs[lowest + np.argmax(result.raw_losses[lowest:] > 100 * result.raw_losses[lowest])]
+    assert 0.01 < result.min_over_ten < result.steepest < blow_up
 
 
 def test_deterministic_for_a_seed_and_different_for_another():
