@@ -1,16 +1,30 @@
-"""Load test: many headless Chromium sessions moving sliders on one app server, on loopback.
+"""Load test: many sessions moving sliders on one app server, on loopback.
 
-Run: `.venv/bin/python bench/load.py [--sessions 20] [--seconds 60]`. Starts the app on
-127.0.0.1, opens N browser sessions (one Chromium, one context each), and in each one
-keeps moving a schedule's gamma slider for the given time. Prints pages served, reruns,
-errors (exceptions shown in a page, error messages, time-outs: must be 0), the p95 time
-from a slider move to the redrawn chart, and the server's peak memory.
+Run: `.venv/bin/python bench/load.py [--sessions 20] [--seconds 60] [--ramp 10] [--think 0]
+[--client ws|browser]`. Starts the app on 127.0.0.1 and opens N sessions arriving over `ramp`
+seconds. Each loads a shared link (four schedules) and keeps moving the first schedule's
+gamma slider one step at a time, `think` seconds (± half) after each redraw, until all sessions have
+been at it together for `seconds`. With no think time every session asks for its next
+rerun the moment the last one is drawn: the server is saturated and latency is queueing.
+
+- `ws` (default): each session is a Streamlit websocket client speaking the browser's own
+  protocol (BackMsg and ForwardMsg protobufs), so the server does all the work a browser
+  session causes while the 2 cores are not spent drawing 20 pages. A rerun counts only if
+  it finished and its lr chart names the new gamma.
+- `browser`: each session is a headless Chromium context. On this 2-core machine Chromium's
+  rendering of 20 live pages takes most of the CPU (page loads of minutes), so use a few.
+
+Prints pages served, reruns, errors (exceptions shown in a page, reruns that did not finish
+or did not redraw, time-outs: must be 0), median and p95 time from a slider move to the end
+of its rerun, and the server's peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import random
 import statistics
 import sys
 import time
@@ -18,6 +32,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from playwright.async_api import async_playwright
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.Common_pb2 import DoubleArray
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -27,6 +47,7 @@ QUERY = urlencode({"epochs": 20, "s": ["ExponentialLR(gamma=0.9)", "StepLR(step_
                                         "CosineAnnealingLR()", "OneCycleLR()"]}, doseq=True)
 LABEL_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
     .flatMap(p => (p.data || []).map(t => t.name)).join('|')"""
+TIMEOUT = 120.0  # seconds for a page load or a rerun before it counts as an error
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -34,14 +55,96 @@ def peak_rss_mb(pid: int) -> float:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
 
 
-async def session(browser, url: str, deadline: float, stats: dict) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.pages, self.errors = 0, 0
+        self.page_loads: list[float] = []
+        self.latency: list[float] = []
+        self.messages: list[str] = []
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        self.messages.append(message[:160])
+
+
+async def _rerun(socket, state: ClientState) -> tuple[list, int]:
+    """Send one rerun request as the browser does; the elements it drew, and how many were exceptions."""
+    await socket.send(BackMsg(rerun_script=state).SerializeToString())
+    elements, exceptions = [], 0
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await asyncio.wait_for(socket.recv(), TIMEOUT))
+        kind = message.WhichOneof("type")
+        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            elements.append(element)
+            exceptions += element.WhichOneof("type") == "exception"
+        elif kind == "script_finished":
+            if message.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                raise RuntimeError(f"the script ended with status {message.script_finished}")
+            return elements, exceptions
+
+
+def _pause(think: float) -> float:
+    """`think` give or take half: equal pauses keep sessions that once waited together in lockstep,
+    all asking at the same instant, which measures a thundering herd rather than a class."""
+    return random.uniform(0.5, 1.5) * think
+
+
+def _gamma_slider(elements: list):
+    return next(e.slider for e in elements if e.WhichOneof("type") == "slider" and e.slider.label == "gamma")
+
+
+def _chart_names(elements: list, text: str) -> bool:
+    return any(e.WhichOneof("type") == "plotly_chart" and text in e.plotly_chart.spec for e in elements)
+
+
+async def ws_session(url: str, delay: float, deadline: float, think: float, stats: Stats) -> None:
+    await asyncio.sleep(delay)
+    try:
+        async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                           max_size=None, open_timeout=TIMEOUT) as socket:
+            start = time.monotonic()
+            elements, exceptions = await _rerun(socket, ClientState(query_string=QUERY))
+            if exceptions:
+                stats.error("an exception on the first page")
+            stats.pages += 1
+            stats.page_loads.append(time.monotonic() - start)
+            slider = _gamma_slider(elements)
+            value, direction = (slider.value or slider.default)[0], -1
+            while time.monotonic() < deadline:
+                value = round(value + direction * slider.step, 6)
+                moved = WidgetState(id=slider.id, double_array_value=DoubleArray(data=[value]))
+                start = time.monotonic()
+                elements, exceptions = await _rerun(socket, ClientState(query_string=QUERY,
+                                                                        widget_states=WidgetStates(widgets=[moved])))
+                stats.latency.append(time.monotonic() - start)
+                if exceptions or not _chart_names(elements, f"ExponentialLR(gamma={value:g})"):
+                    stats.error(f"gamma={value:g}: {exceptions} exceptions, or the chart did not redraw")
+                direction = -direction
+                await asyncio.sleep(_pause(think))
+    except Exception as error:  # a time-out or a broken session counts as an error, and the test goes on
+        stats.error(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+
+
+async def browser_session(browser, url: str, delay: float, deadline: float, think: float, stats: Stats) -> None:
+    await asyncio.sleep(delay)
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     page = await context.new_page()
+    timeout = TIMEOUT * 1000
     try:
-        await page.goto(f"{url}/?{QUERY}")
-        await page.wait_for_selector(IDLE, timeout=60_000)
-        await page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-        stats["pages"] += 1
+        start = time.monotonic()
+        await page.goto(f"{url}/?{QUERY}", wait_until="commit", timeout=timeout)
+        await page.wait_for_selector(IDLE, timeout=timeout)
+        await page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout)
+        stats.pages += 1
+        stats.page_loads.append(time.monotonic() - start)
         thumb = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="gamma"]').first
         direction = "ArrowLeft"
         while time.monotonic() < deadline:
@@ -50,48 +153,76 @@ async def session(browser, url: str, deadline: float, stats: dict) -> None:
             start = time.monotonic()
             await thumb.press(direction)  # one step of 0.001: one rerun
             # the rerun is done when the chart's labels show the new gamma
-            await page.wait_for_function(f"() => ({LABEL_JS})() !== {before!r}", timeout=60_000)
-            await page.wait_for_selector(IDLE, timeout=60_000)
-            stats["latency"].append(time.monotonic() - start)
+            await page.wait_for_function(f"() => ({LABEL_JS})() !== {before!r}", timeout=timeout)
+            await page.wait_for_selector(IDLE, timeout=timeout)
+            stats.latency.append(time.monotonic() - start)
             if await page.locator('[data-testid="stException"]').count():
-                stats["errors"] += 1
+                stats.error("an exception shown in the page")
             direction = "ArrowRight" if direction == "ArrowLeft" else "ArrowLeft"
-    except Exception as error:  # a time-out or a broken page counts as an error, and the test goes on
-        stats["errors"] += 1
-        stats["messages"].append(f"{type(error).__name__}: {str(error).splitlines()[0][:120]}")
+            await asyncio.sleep(_pause(think))
+    except Exception as error:
+        stats.error(f"{type(error).__name__}: {str(error).splitlines()[0]}")
     finally:
         await context.close()
 
 
-async def run(sessions: int, seconds: float) -> None:
+async def run(client: str, sessions: int, seconds: float, ramp: float, think: float) -> None:
+    stats = Stats()
     with app_server() as (url, process):
-        stats = {"pages": 0, "errors": 0, "latency": [], "messages": []}
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            deadline = time.monotonic() + seconds
-            started = time.monotonic()
-            await asyncio.gather(*(session(browser, url, deadline, stats) for _ in range(sessions)))
-            elapsed = time.monotonic() - started
-            await browser.close()
-        latency = sorted(stats["latency"])
-        p95 = latency[int(0.95 * (len(latency) - 1))] if latency else float("nan")
-        print(f"sessions {sessions}, {elapsed:.0f} s, server on loopback")
-        print(f"pages served      {stats['pages']}")
-        print(f"slider reruns     {len(latency)}")
-        print(f"errors            {stats['errors']}")
-        for message in stats["messages"][:5]:
-            print(f"  {message}")
-        if latency:
-            print(f"rerun latency     median {statistics.median(latency):.2f} s, p95 {p95:.2f} s (browser-observed)")
-        print(f"server peak RSS   {peak_rss_mb(process.pid):.0f} MB")
+        # the teacher opens the page first: the server's first run imports torch (seconds), not counted
+        warm_up = time.monotonic()
+        async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                           max_size=None, open_timeout=TIMEOUT) as socket:
+            await _rerun(socket, ClientState(query_string=QUERY))
+        print(f"warm-up page load {time.monotonic() - warm_up:.1f} s (the server's first run imports torch)")
+        deadline = time.monotonic() + ramp + seconds  # all of them together for `seconds` at least
+        started, cpu_before = time.monotonic(), cpu_seconds(process.pid)
+        delays = [index * ramp / sessions for index in range(sessions)]
+        if client == "ws":
+            await asyncio.gather(*(ws_session(url, delay, deadline, think, stats) for delay in delays))
+        else:
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                await asyncio.gather(*(browser_session(browser, url, delay, deadline, think, stats)
+                                       for delay in delays))
+                await browser.close()
+        elapsed, cpu = time.monotonic() - started, cpu_seconds(process.pid) - cpu_before
+        peak = peak_rss_mb(process.pid)
+    latency = sorted(stats.latency)
+    p95 = latency[int(0.95 * (len(latency) - 1))] if latency else float("nan")
+    pause = f"{think:g} s between moves" if think else "each move as soon as the last one is drawn"
+    print(f"{sessions} {client} sessions arriving over {ramp:g} s, {pause}; {elapsed:.0f} s in all, "
+          "server on loopback")
+    print(f"pages served      {stats.pages}")
+    if stats.page_loads:
+        print(f"page load         median {statistics.median(stats.page_loads):.2f} s, "
+              f"slowest {max(stats.page_loads):.2f} s (first run of the script, all charts)")
+    print(f"slider reruns     {len(latency)} ({len(latency) / elapsed:.1f} per second)")
+    print(f"errors            {stats.errors}")
+    for message in stats.messages[:5]:
+        print(f"  {message}")
+    if latency:
+        print(f"rerun latency     median {statistics.median(latency):.3f} s, p95 {p95:.3f} s, "
+              f"max {latency[-1]:.3f} s (slider move to the end of the rerun)")
+    runs = stats.pages + len(latency)
+    print(f"server CPU        {cpu:.1f} s over {elapsed:.0f} s, {1000 * cpu / max(runs, 1):.0f} ms per script run "
+          f"({runs} runs)")
+    print(f"server peak RSS   {peak:.0f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--ramp", type=float, default=10, help="seconds over which the sessions arrive (default 10)")
+    parser.add_argument("--think", type=float, default=0,
+                        help="seconds (± half, at random) a session waits after each redraw before its next move "
+                             "(default 0: none)")
+    parser.add_argument("--client", choices=("ws", "browser"), default="ws",
+                        help="Streamlit websocket clients (default) or headless Chromium pages")
     args = parser.parse_args()
-    asyncio.run(run(args.sessions, args.seconds))
+    random.seed(0)
+    asyncio.run(run(args.client, args.sessions, args.seconds, args.ramp, args.think))
 
 
 if __name__ == "__main__":
