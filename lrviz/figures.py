@@ -53,13 +53,17 @@ def _x(result: Result, per: str) -> tuple[np.ndarray, str]:
     return np.arange(1, result.lr.shape[0] + 1), "optimizer step"
 
 
+def _vline(x: float, opacity: float = 1.0, **line: object) -> dict:
+    """A vertical line across the whole plot at x, as a layout shape."""
+    return {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1, "opacity": opacity,
+            "line": line}
+
+
 def _marker_lines(result: Result, per: str, colors: list[str]) -> list[dict]:
-    """Dashed lines where a schedule's lr jumps or restarts (milestones, restarts, phase ends)."""
+    """Dotted lines where a schedule's lr jumps or restarts (milestones, restarts, phase ends)."""
     spe = result.experiment.steps_per_epoch
-    return [{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1, "opacity": 0.6,
-             "line": {"color": color, "dash": "dot", "width": 1}}
-            for k, color in enumerate(colors) for step in result.markers(k)[:MAX_MARKERS]
-            for x in [step / spe + 0.5 if per == "epoch" else step + 0.5]]
+    return [_vline(step / spe + 0.5 if per == "epoch" else step + 0.5, 0.6, color=color, dash="dot", width=1)
+            for k, color in enumerate(colors) for step in result.markers(k)[:MAX_MARKERS]]
 
 
 def lr_figure(result: Result, per: str = "epoch", log: bool = False) -> go.Figure:
@@ -93,7 +97,7 @@ def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bo
         if per == "step" and not excess:
             xs, ys = _thin(np.arange(1, result.batch_loss.shape[0] + 1), result.batch_loss[:, k])
             traces.append(go.Scatter(x=xs, y=ys, name=label, legendgroup=label, showlegend=False, opacity=0.3,
-                                        line={"color": colors[k], "width": 1}, hoverinfo="skip"))
+                                     line={"color": colors[k], "width": 1}, hoverinfo="skip"))
         loss = np.maximum(result.loss[:, k] - result.optimal_loss, 1e-16) if excess else result.loss[:, k]
         traces.append(go.Scatter(
             x=epoch_x, y=loss, name=label, legendgroup=label, line={"color": colors[k], "width": 2},
@@ -110,8 +114,7 @@ def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bo
         title = f"Training loss above the best possible ({result.optimal_loss:.3g})"
     else:
         title = "Training loss" + (" (dashed: validation)" if result.val_loss is not None else "")
-    lines = [{"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at, "y0": 0, "y1": 1,
-              "line": {"color": color, "width": 2}} for at, color in diverged]
+    lines = [_vline(at, color=color, width=2) for at, color in diverged]
     labels = [{"text": "diverged", "xref": "x", "yref": "paper", "x": at, "y": 1, "xanchor": "left", "yanchor": "top",
                "showarrow": False, "font": {"color": color}} for at, color in diverged]
     layout = _layout(title, "loss − optimum" if excess else "loss", "epoch" if per == "epoch" else "optimizer step",
