@@ -73,6 +73,12 @@ class Stats:
         self.messages.append(message[:160])
 
 
+def _connect(url: str):
+    """A websocket to the app's stream, opened the way Streamlit's own frontend opens it."""
+    return connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+                   open_timeout=TIMEOUT)
+
+
 async def _rerun(socket, state: ClientState) -> tuple[list, int]:
     """Send one rerun request as the browser does; the elements it drew, and how many were exceptions."""
     await socket.send(BackMsg(rerun_script=state).SerializeToString())
@@ -108,8 +114,7 @@ def _chart_names(elements: list, text: str) -> bool:
 async def ws_session(url: str, delay: float, deadline: float, think: float, stats: Stats) -> None:
     await asyncio.sleep(delay)
     try:
-        async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-                           max_size=None, open_timeout=TIMEOUT) as socket:
+        async with _connect(url) as socket:
             start = time.monotonic()
             elements, exceptions = await _rerun(socket, ClientState(query_string=QUERY))
             if exceptions:
@@ -171,8 +176,7 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
     with app_server() as (url, process):
         # the teacher opens the page first: the server's first run imports torch (seconds), not counted
         warm_up = time.monotonic()
-        async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-                           max_size=None, open_timeout=TIMEOUT) as socket:
+        async with _connect(url) as socket:
             await _rerun(socket, ClientState(query_string=QUERY))
         print(f"warm-up page load {time.monotonic() - warm_up:.1f} s (the server's first run imports torch)")
         deadline = time.monotonic() + ramp + seconds  # all of them together for `seconds` at least
