@@ -8,12 +8,13 @@ multiplier, or SequentialLR of torch schedulers, as optax's `join_schedules` doe
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
 
 from torch.optim import lr_scheduler
 
+from lrviz.declaration import Builder, Coder, SchedulerSpec
 from lrviz.params import Param, RunContext, SpecError
-from lrviz.registry import SchedulerSpec, register
 from lrviz.schedulers import eta_min_rules, factor_param, steps_param
 
 
@@ -41,8 +42,8 @@ def _counter(ctx: RunContext) -> str:
     return "step" if ctx.per_batch else "epoch"
 
 
-def _lambda_recipe(function, expression: str):
-    """Builder and coder for LambdaLR(function(t, **params)); `expression` is its Python form."""
+def _lambda_recipe(function: Callable[..., float], expression: str) -> dict[str, Builder | Coder]:
+    """`build` and `code` of LambdaLR(function(t, **params)); `expression` is its Python form."""
 
     def build(optimizer, params, ctx, children):
         return lr_scheduler.LambdaLR(optimizer, lr_lambda=partial(function, **params))
@@ -52,56 +53,11 @@ def _lambda_recipe(function, expression: str):
         body = expression.format(t=t, **params)
         return f"lr_scheduler.LambdaLR(optimizer, lr_lambda=lambda {t}: {body})"
 
-    return build, code
+    return {"build": build, "code": code}
 
 
 def _decay_k(help: str, default) -> Param:
     return Param("k", "float", default, help, low=0.0, high=10.0)
-
-
-register(SchedulerSpec(
-    "Constant", "the same lr throughout (no schedule)",
-    "The baseline every schedule should beat: the optimizer's lr, unchanged.",
-    r"\eta_t = \eta_0",
-    (),
-    *_lambda_recipe(constant, "1.0"), family="keras",
-))
-
-register(SchedulerSpec(
-    "TimeBasedDecay", "lr / (1 + k·t), Keras' time-based decay",
-    "Decays quickly at first and ever more slowly after; Keras' `decay` argument did this per iteration.",
-    r"\eta_t = \frac{\eta_0}{1 + k\,t}",
-    (_decay_k("decay rate", lambda ctx: round(9 / ctx.horizon, 4)),),
-    *_lambda_recipe(time_based_decay, "1 / (1 + {k!r} * {t})"), family="keras",
-))
-
-register(SchedulerSpec(
-    "StepDecay", "lr · drop^floor((1+t)/epochs_drop), Keras step decay",
-    "The Keras text's staircase: multiply by `drop` every `epochs_drop` epochs. Note the 1+t: the "
-    "first drop comes one step earlier than StepLR's.",
-    r"\eta_t = \eta_0 \cdot \text{drop}^{\lfloor (1 + t) / \text{epochs\_drop} \rfloor}",
-    (Param("drop", "float", 0.5, "multiplier at each drop", low=0.0, high=1.0, low_open=True),
-     steps_param("epochs_drop", lambda ctx: max(1, ctx.horizon // 4), "steps between drops")),
-    *_lambda_recipe(step_decay, "{drop!r} ** math.floor((1 + {t}) / {epochs_drop!r})"), family="keras",
-    markers=lambda params, ctx: [t for t in range(params["epochs_drop"] - 1, ctx.horizon, params["epochs_drop"]) if t],
-))
-
-register(SchedulerSpec(
-    "ExponentialDecay", "lr · exp(−k·t), Keras exponential decay",
-    "Continuous exponential decay written with e; the same curve as ExponentialLR with gamma = e^(−k).",
-    r"\eta_t = \eta_0 \, e^{-k t}",
-    (_decay_k("decay constant", lambda ctx: round(3 / ctx.horizon, 4)),),
-    *_lambda_recipe(exponential_decay, "math.exp(-{k!r} * {t})"), family="keras",
-))
-
-register(SchedulerSpec(
-    "InverseSqrt", "linear warm-up, then lr ∝ 1/√t (Transformer)",
-    "The original Transformer's schedule: warm up linearly, then decay with the inverse square root of the step.",
-    r"\eta_t = \eta_0 \min\left(\frac{t+1}{w}, \sqrt{\frac{w}{t+1}}\right)",
-    (steps_param("warmup", lambda ctx: max(1, ctx.horizon // 10), "warm-up steps"),),
-    *_lambda_recipe(inverse_sqrt, "min(({t} + 1) / {warmup!r}, math.sqrt({warmup!r} / ({t} + 1)))"),
-    family="recipe",
-))
 
 
 def _sequence_code(parts: list[str], milestones: list[int]) -> str:
@@ -123,8 +79,8 @@ def _wsd_parts(params: dict, ctx: RunContext) -> tuple[list[tuple], list[int]]:
             [warmup, ctx.horizon - decay])
 
 
-def _sequence_recipe(parts_of):
-    """Builder, coder and markers for a SequentialLR assembled by `parts_of(params, ctx)`."""
+def _sequence_recipe(parts_of: Callable[[dict, RunContext], tuple[list[tuple], list[int]]]) -> dict[str, Callable]:
+    """`build`, `code` and `markers` of a SequentialLR assembled by `parts_of(params, ctx)`."""
 
     def build(optimizer, params, ctx, children):
         parts, milestones = parts_of(params, ctx)
@@ -140,7 +96,7 @@ def _sequence_recipe(parts_of):
     def markers(params, ctx):
         return parts_of(params, ctx)[1]
 
-    return build, code, markers
+    return {"build": build, "code": code, "markers": markers}
 
 
 def _warmup_cosine_rules(params: dict, ctx: RunContext) -> None:
@@ -161,29 +117,82 @@ def _wsd_rules(params: dict, ctx: RunContext) -> None:
 
 
 _start_factor = factor_param("start_factor", 0.01, "lr multiplier at the first warm-up step")
-build, code, markers = _sequence_recipe(_warmup_cosine_parts)
-register(SchedulerSpec(
-    "WarmupCosine", "linear warm-up, then cosine decay",
-    "The default of most modern training recipes: a short linear warm-up stabilises the first steps, "
-    "then a cosine decay to eta_min.",
-    r"\eta_t = \begin{cases} \eta_0 \left(s + (1-s)\frac{t}{w}\right) & t < w \\ "
-    r"\eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi (t-w)}{T-w}\right) & t \ge w \end{cases}",
+RECIPES: tuple[SchedulerSpec, ...] = (
+SchedulerSpec(
+    name="Constant", summary="the same lr throughout (no schedule)",
+    explain="The baseline every schedule should beat: the optimizer's lr, unchanged.",
+    formula=r"\eta_t = \eta_0",
+    params=
+    (),
+    **_lambda_recipe(constant, "1.0"), family="keras",
+),
+
+SchedulerSpec(
+    name="TimeBasedDecay", summary="lr / (1 + k·t), Keras' time-based decay",
+    explain="Decays quickly at first and ever more slowly after; Keras' `decay` argument did this per iteration.",
+    formula=r"\eta_t = \frac{\eta_0}{1 + k\,t}",
+    params=
+    (_decay_k("decay rate", lambda ctx: round(9 / ctx.horizon, 4)),),
+    **_lambda_recipe(time_based_decay, "1 / (1 + {k!r} * {t})"), family="keras",
+),
+
+SchedulerSpec(
+    name="StepDecay", summary="lr · drop^floor((1+t)/epochs_drop), Keras step decay",
+    explain="The Keras text's staircase: multiply by `drop` every `epochs_drop` epochs. Note the 1+t: the "
+            "first drop comes one step earlier than StepLR's.",
+    formula=r"\eta_t = \eta_0 \cdot \text{drop}^{\lfloor (1 + t) / \text{epochs\_drop} \rfloor}",
+    params=
+    (Param("drop", "float", 0.5, "multiplier at each drop", low=0.0, high=1.0, low_open=True),
+     steps_param("epochs_drop", lambda ctx: max(1, ctx.horizon // 4), "steps between drops")),
+    **_lambda_recipe(step_decay, "{drop!r} ** math.floor((1 + {t}) / {epochs_drop!r})"), family="keras",
+    markers=lambda params, ctx: [t for t in range(params["epochs_drop"] - 1, ctx.horizon, params["epochs_drop"]) if t],
+),
+
+SchedulerSpec(
+    name="ExponentialDecay", summary="lr · exp(−k·t), Keras exponential decay",
+    explain="Continuous exponential decay written with e; the same curve as ExponentialLR with gamma = e^(−k).",
+    formula=r"\eta_t = \eta_0 \, e^{-k t}",
+    params=
+    (_decay_k("decay constant", lambda ctx: round(3 / ctx.horizon, 4)),),
+    **_lambda_recipe(exponential_decay, "math.exp(-{k!r} * {t})"), family="keras",
+),
+
+SchedulerSpec(
+    name="InverseSqrt", summary="linear warm-up, then lr ∝ 1/√t (Transformer)",
+    explain="The original Transformer's schedule: warm up linearly, then decay with the inverse square root "
+            "of the step.",
+    formula=r"\eta_t = \eta_0 \min\left(\frac{t+1}{w}, \sqrt{\frac{w}{t+1}}\right)",
+    params=
+    (steps_param("warmup", lambda ctx: max(1, ctx.horizon // 10), "warm-up steps"),),
+    **_lambda_recipe(inverse_sqrt, "min(({t} + 1) / {warmup!r}, math.sqrt({warmup!r} / ({t} + 1)))"),
+    family="recipe",
+),
+
+SchedulerSpec(
+    name="WarmupCosine", summary="linear warm-up, then cosine decay",
+    explain="The default of most modern training recipes: a short linear warm-up stabilises the first steps, "
+            "then a cosine decay to eta_min.",
+    formula=r"\eta_t = \begin{cases} \eta_0 \left(s + (1-s)\frac{t}{w}\right) & t < w \\ "
+            r"\eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi (t-w)}{T-w}\right) & t \ge w "
+            r"\end{cases}",
+    params=
     (steps_param("warmup", lambda ctx: max(1, ctx.horizon // 10), "warm-up steps"),
      _start_factor,
      Param("eta_min", "float", 0.0, "lowest lr", low=0.0, high=10.0)),
-    build, code, family="recipe", rules=_warmup_cosine_rules, markers=markers, restartable=False,
-))
+    **_sequence_recipe(_warmup_cosine_parts), family="recipe", rules=_warmup_cosine_rules, restartable=False,
+),
 
-build, code, markers = _sequence_recipe(_wsd_parts)
-register(SchedulerSpec(
-    "WarmupStableDecay", "warm-up, a long constant stretch, then a short decay (WSD)",
-    "Used for large language models: most of the run at the peak lr, then a quick linear cool-down. "
-    "The run can be extended without redoing the decay.",
-    r"\eta_t = \eta_0 \cdot \begin{cases} s + (1-s)\frac{t}{w} & t < w \\ 1 & w \le t < T - d \\ "
-    r"1 - (1-e)\frac{t - (T-d)}{d} & t \ge T - d \end{cases}",
+SchedulerSpec(
+    name="WarmupStableDecay", summary="warm-up, a long constant stretch, then a short decay (WSD)",
+    explain="Used for large language models: most of the run at the peak lr, then a quick linear cool-down. "
+            "The run can be extended without redoing the decay.",
+    formula=r"\eta_t = \eta_0 \cdot \begin{cases} s + (1-s)\frac{t}{w} & t < w \\ 1 & w \le t < T - d \\ "
+            r"1 - (1-e)\frac{t - (T-d)}{d} & t \ge T - d \end{cases}",
+    params=
     (steps_param("warmup", lambda ctx: max(1, ctx.horizon // 10), "warm-up steps"),
      steps_param("decay", lambda ctx: max(1, ctx.horizon // 5), "decay steps at the end"),
      _start_factor,
      Param("end_factor", "float", 0.0, "lr multiplier at the end of the decay", low=0.0, high=1.0)),
-    build, code, family="recipe", rules=_wsd_rules, markers=markers, restartable=False,
-))
+    **_sequence_recipe(_wsd_parts), family="recipe", rules=_wsd_rules, restartable=False,
+),
+)

@@ -1,4 +1,4 @@
-"""Declarations of every scheduler class in `torch.optim.lr_scheduler` (torch 2.13).
+"""Declarations of every scheduler class in `torch.optim.lr_scheduler` (torch 2.13): `TORCH_SCHEDULERS`.
 
 Defaults follow the run length (`ctx.horizon` = scheduler steps in the run) where
 torch's own would give a dull or broken curve; bounds mirror torch's own checks.
@@ -11,15 +11,13 @@ from typing import Any
 
 from torch.optim import lr_scheduler
 
+from lrviz.declaration import Builder, Coder, SchedulerSpec, call_code
 from lrviz.formula import Formula, to_python
 from lrviz.params import Param, RunContext, SpecError
-from lrviz.registry import SchedulerSpec, call_code, register
-
-H = "the run's length in scheduler steps"
 
 
-def _torch(name: str):
-    """Builder and coder for a torch class taking exactly the declared parameters."""
+def _torch(name: str) -> dict[str, Builder | Coder]:
+    """`build` and `code` of a torch class taking exactly the declared parameters."""
     cls = getattr(lr_scheduler, name)
 
     def build(optimizer, params, ctx, children):
@@ -28,15 +26,15 @@ def _torch(name: str):
     def code(params, ctx, children):
         return call_code(f"lr_scheduler.{name}", params, ["optimizer"])
 
-    return build, code
+    return {"build": build, "code": code}
 
 
-def _lambda(name: str, allow_negative: bool = False):
-    """LambdaLR / MultiplicativeLR: the user's formula, parsed safely, as lr_lambda."""
+def _lambda(name: str) -> dict[str, Builder | Coder]:
+    """`build` and `code` of LambdaLR / MultiplicativeLR: the user's formula, parsed safely, as lr_lambda."""
     cls = getattr(lr_scheduler, name)
 
     def build(optimizer, params, ctx, children):
-        formula = Formula(params["lr_lambda"], ctx.steps_per_epoch, ctx.per_batch, allow_negative, "lr_lambda")
+        formula = Formula(params["lr_lambda"], ctx.steps_per_epoch, ctx.per_batch, param="lr_lambda")
         return cls(optimizer, lr_lambda=formula)
 
     def code(params, ctx, children):
@@ -44,7 +42,7 @@ def _lambda(name: str, allow_negative: bool = False):
         body = to_python(params["lr_lambda"], ctx.per_batch, ctx.steps_per_epoch)
         return f"lr_scheduler.{name}(optimizer, lr_lambda=lambda {counter}: {body})"
 
-    return build, code
+    return {"build": build, "code": code}
 
 
 def lr_param(name: str, default: Any, help: str, low: float = 0.0, low_open: bool = True) -> Param:
@@ -159,114 +157,136 @@ def _total_iters_marker(params: dict, ctx: RunContext) -> list[int]:
     return [params["total_iters"]] if params["total_iters"] < ctx.horizon else []
 
 
+def _sequential_build(optimizer, params, ctx, children):
+    return lr_scheduler.SequentialLR(optimizer, schedulers=children, milestones=params["milestones"])
+
+
+def _sequential_code(params, ctx, children):
+    schedulers = ", ".join(children)
+    return f"lr_scheduler.SequentialLR(optimizer, schedulers=[{schedulers}], milestones={params['milestones']})"
+
+
 _formula_help = "multiplier as a formula in epoch and step, e.g. 1 / (1 + 0.05 * epoch)"
-build, code = _lambda("LambdaLR")
-register(SchedulerSpec(
-    "LambdaLR", "lr = base lr × your formula",
-    "Any shape you can write down: the lr is the base lr times f(epoch). Write the formula; it is "
-    "parsed safely (numbers, epoch, step, + - * / // % **, comparisons, if/else, min, max, exp, log, sqrt, cos…).",
-    r"\eta_t = \eta_0 \cdot f(t)",
+TORCH_SCHEDULERS: tuple[SchedulerSpec, ...] = (
+SchedulerSpec(
+    name="LambdaLR", summary="lr = base lr × your formula",
+    explain="Any shape you can write down: the lr is the base lr times f(epoch). Write the formula; it is "
+            "parsed safely (numbers, epoch, step, + - * / // % **, comparisons, if/else, min, max, exp, log, "
+            "sqrt, cos…).",
+    formula=r"\eta_t = \eta_0 \cdot f(t)",
+    params=
     (Param("lr_lambda", "formula", "1 / (1 + 0.1 * epoch)", _formula_help),),
-    build, code,
-))
+    **_lambda("LambdaLR"),
+),
 
-build, code = _lambda("MultiplicativeLR")
-register(SchedulerSpec(
-    "MultiplicativeLR", "lr multiplied by your formula at every step",
-    "Like LambdaLR, but the factor multiplies the previous lr, so a constant 0.95 gives exponential decay.",
-    r"\eta_t = \eta_{t-1} \cdot f(t), \quad \eta_0 = \text{base lr}",
+SchedulerSpec(
+    name="MultiplicativeLR", summary="lr multiplied by your formula at every step",
+    explain="Like LambdaLR, but the factor multiplies the previous lr, so a constant 0.95 gives exponential decay.",
+    formula=r"\eta_t = \eta_{t-1} \cdot f(t), \quad \eta_0 = \text{base lr}",
+    params=
     (Param("lr_lambda", "formula", "0.95", "factor applied at each step, e.g. 0.95"),),
-    build, code,
-))
+    **_lambda("MultiplicativeLR"),
+),
 
-register(SchedulerSpec(
-    "StepLR", "lr × gamma every step_size steps",
-    "The classic staircase: hold the lr, then cut it by gamma at fixed intervals. Easy to reason "
-    "about; the drops show as sudden falls in the loss.",
-    r"\eta_t = \eta_0 \cdot \gamma^{\lfloor t / \text{step\_size} \rfloor}",
+SchedulerSpec(
+    name="StepLR", summary="lr × gamma every step_size steps",
+    explain="The classic staircase: hold the lr, then cut it by gamma at fixed intervals. Easy to reason "
+            "about; the drops show as sudden falls in the loss.",
+    formula=r"\eta_t = \eta_0 \cdot \gamma^{\lfloor t / \text{step\_size} \rfloor}",
+    params=
     (steps_param("step_size", lambda ctx: max(1, ctx.horizon // 3), "steps between two decays"),
      gamma_param(0.1)),
-    *_torch("StepLR"), markers=_step_markers,
-))
+    **_torch("StepLR"), markers=_step_markers,
+),
 
-register(SchedulerSpec(
-    "MultiStepLR", "lr × gamma at each milestone",
-    "A staircase with hand-placed drops, as in the ResNet recipes (decay at 50% and 75% of training).",
-    r"\eta_t = \eta_0 \cdot \gamma^{\,|\{m \in \text{milestones} : m \le t\}|}",
+SchedulerSpec(
+    name="MultiStepLR", summary="lr × gamma at each milestone",
+    explain="A staircase with hand-placed drops, as in the ResNet recipes (decay at 50% and 75% of training).",
+    formula=r"\eta_t = \eta_0 \cdot \gamma^{\,|\{m \in \text{milestones} : m \le t\}|}",
+    params=
     (Param("milestones", "ints", lambda ctx: sorted({max(1, ctx.horizon // 2), max(1, 3 * ctx.horizon // 4)}),
            "steps at which the lr is multiplied by gamma", low=1, high=lambda ctx: ctx.horizon,
            why="inside the run"),
      gamma_param(0.1)),
-    *_torch("MultiStepLR"), rules=_multistep_rules, markers=_milestone_markers,
-))
+    **_torch("MultiStepLR"), rules=_multistep_rules, markers=_milestone_markers,
+),
 
-register(SchedulerSpec(
-    "ConstantLR", "lr × factor until total_iters, then the base lr",
-    "Holds a reduced lr for a while, then jumps to the base lr: the simplest warm-up.",
-    r"\eta_t = \eta_0 \cdot \begin{cases} \text{factor} & t < \text{total\_iters} \\ 1 & \text{otherwise} \end{cases}",
+SchedulerSpec(
+    name="ConstantLR", summary="lr × factor until total_iters, then the base lr",
+    explain="Holds a reduced lr for a while, then jumps to the base lr: the simplest warm-up.",
+    formula=r"\eta_t = \eta_0 \cdot \begin{cases} \text{factor} & t < \text{total\_iters} \\ "
+            r"1 & \text{otherwise} \end{cases}",
+    params=
     (factor_param("factor", 1 / 3, "multiplier before total_iters"),
      steps_param("total_iters", lambda ctx: max(1, ctx.horizon // 2), "steps at the reduced lr", low=0)),
-    *_torch("ConstantLR"), markers=_total_iters_marker,
+    **_torch("ConstantLR"), markers=_total_iters_marker,
     note="torch's own default is factor=1/3 for total_iters=5, whatever the run's length.",
-))
+),
 
-register(SchedulerSpec(
-    "LinearLR", "lr moves linearly from start_factor to end_factor × base lr",
-    "A linear ramp: as warm-up (start low, end at 1) or as linear decay (start at 1, end low).",
-    r"\eta_t = \eta_0 \left(s + (e - s)\,\frac{\min(t, T)}{T}\right)",
+SchedulerSpec(
+    name="LinearLR", summary="lr moves linearly from start_factor to end_factor × base lr",
+    explain="A linear ramp: as warm-up (start low, end at 1) or as linear decay (start at 1, end low).",
+    formula=r"\eta_t = \eta_0 \left(s + (e - s)\,\frac{\min(t, T)}{T}\right)",
+    params=
     (factor_param("start_factor", 1 / 3, "multiplier at the first step"),
      Param("end_factor", "float", 1.0, "multiplier from total_iters on", low=0.0, high=1.0),
      steps_param("total_iters", lambda ctx: ctx.horizon, "steps of the ramp")),
-    *_torch("LinearLR"), markers=_total_iters_marker,
+    **_torch("LinearLR"), markers=_total_iters_marker,
     note="Building the scheduler already applies step 0: the first epoch trains at start_factor × lr.",
-))
+),
 
-register(SchedulerSpec(
-    "ExponentialLR", "lr × gamma at every step",
-    "Smooth geometric decay. Easy, but gamma must be tuned to the run length: 0.9 over 100 epochs "
-    "leaves almost nothing.",
-    r"\eta_t = \eta_0 \cdot \gamma^{t}",
+SchedulerSpec(
+    name="ExponentialLR", summary="lr × gamma at every step",
+    explain="Smooth geometric decay. Easy, but gamma must be tuned to the run length: 0.9 over 100 epochs "
+            "leaves almost nothing.",
+    formula=r"\eta_t = \eta_0 \cdot \gamma^{t}",
+    params=
     (gamma_param(lambda ctx: round(0.05 ** (1 / ctx.horizon), 4), "multiplies the lr at every step"),),
-    *_torch("ExponentialLR"),
-))
+    **_torch("ExponentialLR"),
+),
 
-register(SchedulerSpec(
-    "PolynomialLR", "lr decays as a polynomial to 0 at total_iters",
-    "Decays to zero at a fixed step; power 1 is a straight line, power 2 decays faster early.",
-    r"\eta_t = \eta_0 \left(1 - \frac{\min(t, T)}{T}\right)^{p}",
+SchedulerSpec(
+    name="PolynomialLR", summary="lr decays as a polynomial to 0 at total_iters",
+    explain="Decays to zero at a fixed step; power 1 is a straight line, power 2 decays faster early.",
+    formula=r"\eta_t = \eta_0 \left(1 - \frac{\min(t, T)}{T}\right)^{p}",
+    params=
     (steps_param("total_iters", lambda ctx: ctx.horizon, "steps until the lr reaches 0"),
      Param("power", "float", 1.0, "exponent of the decay", low=0.0, high=10.0)),
-    *_torch("PolynomialLR"), markers=_total_iters_marker,
+    **_torch("PolynomialLR"), markers=_total_iters_marker,
     note="torch's own default is total_iters=5, whatever the run's length.",
-))
+),
 
-register(SchedulerSpec(
-    "CosineAnnealingLR", "half a cosine from the base lr down to eta_min",
-    "Decays slowly at first, fast in the middle, slowly at the end. A strong default for a run of known length.",
-    r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi t}{T_{max}}\right)",
+SchedulerSpec(
+    name="CosineAnnealingLR", summary="half a cosine from the base lr down to eta_min",
+    explain="Decays slowly at first, fast in the middle, slowly at the end. A strong default for a run of "
+            "known length.",
+    formula=r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi t}{T_{max}}\right)",
+    params=
     (Param("T_max", "int", lambda ctx: ctx.horizon, "steps of the half cosine", low=1,
            high=lambda ctx: 10 * ctx.horizon),
      lr_param("eta_min", 0.0, "lowest lr", low_open=False)),
-    *_torch("CosineAnnealingLR"), rules=eta_min_rules,
+    **_torch("CosineAnnealingLR"), rules=eta_min_rules,
     markers=lambda params, ctx: [params["T_max"]] if params["T_max"] < ctx.horizon else [],
     note="Past T_max the lr climbs back up (the cosine is periodic); it is not held at eta_min.",
-))
+),
 
-register(SchedulerSpec(
-    "CosineAnnealingWarmRestarts", "cosine decay restarted every T_0 steps (SGDR)",
-    "Cosine decay that jumps back to the base lr at each restart; T_mult > 1 lengthens each cycle.",
-    r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi T_{cur}}{T_i}\right)",
+SchedulerSpec(
+    name="CosineAnnealingWarmRestarts", summary="cosine decay restarted every T_0 steps (SGDR)",
+    explain="Cosine decay that jumps back to the base lr at each restart; T_mult > 1 lengthens each cycle.",
+    formula=r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi T_{cur}}{T_i}\right)",
+    params=
     (steps_param("T_0", lambda ctx: max(1, ctx.horizon // 4), "steps of the first cycle"),
      Param("T_mult", "int", 1, "each cycle is T_mult times longer than the last", low=1, high=10),
      lr_param("eta_min", 0.0, "lowest lr", low_open=False)),
-    *_torch("CosineAnnealingWarmRestarts"), markers=_restarts,
-))
+    **_torch("CosineAnnealingWarmRestarts"), markers=_restarts,
+),
 
-register(SchedulerSpec(
-    "CyclicLR", "lr cycles between base_lr and max_lr",
-    "Triangular cycles between two bounds (Smith 2017); triangular2 halves the amplitude each cycle, "
-    "exp_range shrinks it by gamma per step. Pick the bounds with an lr range test.",
-    r"\eta_t = \eta_{base} + (\eta_{max} - \eta_{base}) \max(0, 1 - |t / s - 2c + 1|) \cdot \text{scale}(c)",
+SchedulerSpec(
+    name="CyclicLR", summary="lr cycles between base_lr and max_lr",
+    explain="Triangular cycles between two bounds (Smith 2017); triangular2 halves the amplitude each cycle, "
+            "exp_range shrinks it by gamma per step. Pick the bounds with an lr range test.",
+    formula=r"\eta_t = \eta_{base} + (\eta_{max} - \eta_{base}) \max(0, 1 - |t / s - 2c + 1|) \cdot \text{scale}(c)",
+    params=
     (lr_param("base_lr", lambda ctx: ctx.lr / 10, "lower bound of the cycle"),
      lr_param("max_lr", lambda ctx: ctx.lr, "upper bound of the cycle"),
      steps_param("step_size_up", lambda ctx: max(1, ctx.horizon // 4), "steps from base_lr up to max_lr"),
@@ -276,18 +296,19 @@ register(SchedulerSpec(
            choices=("triangular", "triangular2", "exp_range")),
      gamma_param(lambda ctx: round(0.1 ** (1 / ctx.horizon), 4), "amplitude factor per step (exp_range)"),
      *momentum_params(0.8, 0.9)),
-    *_torch("CyclicLR"), rules=_cyclic_rules, markers=_cyclic_markers,
+    **_torch("CyclicLR"), rules=_cyclic_rules, markers=_cyclic_markers,
     cycles_momentum=lambda params: params["cycle_momentum"],
     note="With cycle_momentum=True (torch's default) CyclicLR sets SGD's momentum between base_momentum "
          "and max_momentum even if you built SGD with momentum=0, and with Adam it cycles beta1. "
          "torch's default step_size_up is 2000 steps, whatever the run's length.",
-))
+),
 
-register(SchedulerSpec(
-    "OneCycleLR", "one warm-up to max_lr, then annealing far below the start",
-    "The 1cycle policy (Smith & Topin): warm up to max_lr, then anneal to max_lr / (div_factor × "
-    "final_div_factor). Fast convergence for a fixed budget.",
-    r"\eta: \tfrac{\eta_{max}}{d} \nearrow \eta_{max} \searrow \tfrac{\eta_{max}}{d\,d_f}",
+SchedulerSpec(
+    name="OneCycleLR", summary="one warm-up to max_lr, then annealing far below the start",
+    explain="The 1cycle policy (Smith & Topin): warm up to max_lr, then anneal to max_lr / (div_factor × "
+            "final_div_factor). Fast convergence for a fixed budget.",
+    formula=r"\eta: \tfrac{\eta_{max}}{d} \nearrow \eta_{max} \searrow \tfrac{\eta_{max}}{d\,d_f}",
+    params=
     (lr_param("max_lr", lambda ctx: ctx.lr, "peak lr (the optimizer's lr is ignored)"),
      Param("total_steps", "int", lambda ctx: max(2, ctx.horizon), "steps in the cycle; at least the run's length",
            low=lambda ctx: ctx.horizon, high=lambda ctx: 10 * ctx.horizon,
@@ -301,18 +322,20 @@ register(SchedulerSpec(
      Param("final_div_factor", "float", 1e4, "final lr = initial lr / final_div_factor", low=1.0, high=1e6,
            log=True),
      Param("three_phase", "bool", False, "anneal back to the initial lr before the final decay")),
-    *_torch("OneCycleLR"), rules=_one_cycle_rules,
+    **_torch("OneCycleLR"), rules=_one_cycle_rules,
     markers=lambda params, ctx: [max(0, round(params["pct_start"] * params["total_steps"]) - 1)],
     cycles_momentum=lambda params: params["cycle_momentum"],
     note="OneCycleLR ignores the optimizer's lr (it starts at max_lr / div_factor), cycles momentum "
          "by default, and raises an error if stepped more than total_steps times.",
-))
+),
 
-register(SchedulerSpec(
-    "ReduceLROnPlateau", "lr × factor when the loss stops improving",
-    "Reacts to training instead of following a plan: when the (validation) loss has not improved for "
-    "`patience` epochs, the lr is cut by `factor`.",
-    r"\eta \leftarrow \max(\eta \cdot \text{factor}, \eta_{min}) \text{ after patience epochs without improvement}",
+SchedulerSpec(
+    name="ReduceLROnPlateau", summary="lr × factor when the loss stops improving",
+    explain="Reacts to training instead of following a plan: when the (validation) loss has not improved for "
+            "`patience` epochs, the lr is cut by `factor`.",
+    formula=r"\eta \leftarrow \max(\eta \cdot \text{factor}, \eta_{min}) "
+            r"\text{ after patience epochs without improvement}",
+    params=
     (Param("factor", "float", 0.1, "multiplier at each reduction", low=0.0, high=1.0, low_open=True,
            high_open=True),
      Param("patience", "int", lambda ctx: max(1, ctx.epochs // 10), "epochs without improvement to wait",
@@ -323,44 +346,37 @@ register(SchedulerSpec(
      Param("cooldown", "int", 0, "epochs to wait after a reduction", low=0, high=lambda ctx: max(0, ctx.epochs)),
      lr_param("min_lr", 0.0, "the lr never goes below this", low_open=False),
      Param("eps", "float", 1e-8, "smaller lr changes are skipped", low=0.0, high=1.0)),
-    *_torch("ReduceLROnPlateau"), needs_metric=True,
+    **_torch("ReduceLROnPlateau"), needs_metric=True,
     note="Needs scheduler.step(val_loss) once per epoch; lrviz feeds it the validation loss (the training "
          "loss if there is no validation split). It cannot go inside SequentialLR or ChainedScheduler.",
-))
+),
 
-
-def _sequential_build(optimizer, params, ctx, children):
-    return lr_scheduler.SequentialLR(optimizer, schedulers=children, milestones=params["milestones"])
-
-
-def _sequential_code(params, ctx, children):
-    schedulers = ", ".join(children)
-    return f"lr_scheduler.SequentialLR(optimizer, schedulers=[{schedulers}], milestones={params['milestones']})"
-
-
-register(SchedulerSpec(
-    "SequentialLR", "one schedule after another, switching at milestones",
-    "Composes schedules in time, e.g. a linear warm-up then cosine decay. Each part restarts from the base lr.",
-    r"\eta_t = \text{scheduler}_i(t - m_{i-1}) \text{ for } m_{i-1} \le t < m_i",
+SchedulerSpec(
+    name="SequentialLR", summary="one schedule after another, switching at milestones",
+    explain="Composes schedules in time, e.g. a linear warm-up then cosine decay. Each part restarts from the base lr.",
+    formula=r"\eta_t = \text{scheduler}_i(t - m_{i-1}) \text{ for } m_{i-1} \le t < m_i",
+    params=
     (Param("milestones", "ints", default_milestones, "steps at which the next schedule takes over", low=1,
            high=lambda ctx: max(1, ctx.horizon - 1), why="inside the run, so that every part gets a step"),),
-    _sequential_build, _sequential_code, rules=_sequential_rules, composite=True, restarts_parts=True,
+    build=_sequential_build, code=_sequential_code, rules=_sequential_rules, composite=True, restarts_parts=True,
     restartable=False,
     default_children=lambda ctx: ("LinearLR(start_factor=0.1)", "CosineAnnealingLR()"),
     markers=_milestone_markers,
     note="At each milestone the next scheduler starts from the base lr, not from where the previous one ended. "
          "A composite first part (SequentialLR, ChainedScheduler, a warm-up recipe) is stepped one extra time "
          "while SequentialLR is built, so one of its values is skipped.",
-))
+),
 
-register(SchedulerSpec(
-    "ChainedScheduler", "several schedules applied at once; their factors multiply",
-    "Composes schedules by multiplication at every step, e.g. a warm-up times an exponential decay.",
-    r"\eta_t = \eta_0 \prod_i f_i(t)",
+SchedulerSpec(
+    name="ChainedScheduler", summary="several schedules applied at once; their factors multiply",
+    explain="Composes schedules by multiplication at every step, e.g. a warm-up times an exponential decay.",
+    formula=r"\eta_t = \eta_0 \prod_i f_i(t)",
+    params=
     (),
-    lambda optimizer, params, ctx, children: lr_scheduler.ChainedScheduler(children, optimizer),
-    lambda params, ctx, children: f"lr_scheduler.ChainedScheduler([{', '.join(children)}], optimizer)",
+    build=lambda optimizer, params, ctx, children: lr_scheduler.ChainedScheduler(children, optimizer),
+    code=lambda params, ctx, children: f"lr_scheduler.ChainedScheduler([{', '.join(children)}], optimizer)",
     composite=True, restartable=False,
     default_children=lambda ctx: (f"LinearLR(start_factor=0.1, total_iters={max(1, ctx.horizon // 10)})",
                                   "ExponentialLR()"),
-))
+),
+)

@@ -16,8 +16,6 @@ from typing import Any
 
 from torch.optim import Optimizer
 
-import lrviz.recipes  # registers the recipes (and, through them, the torch schedulers)
-import lrviz.schedulers  # noqa: F401  (registers the torch schedulers)
 from lrviz.formula import USER_TEXT
 from lrviz.params import RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY, Scheduler, SchedulerSpec
