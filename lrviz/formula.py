@@ -257,16 +257,15 @@ class Formula:
     """
 
     def __init__(self, text: str, steps_per_epoch: int = 1, per_batch: bool = False,
-                 allow_negative: bool = False, param: str | None = None) -> None:  # fmt: skip
+                 param: str | None = None) -> None:  # fmt: skip
         self.text = text
         self.steps_per_epoch = max(1, int(steps_per_epoch))
         self.per_batch = per_batch
-        self.allow_negative = allow_negative
         self.param = param  # the parameter holding the formula, named in every error
         self._tree = parse(text)
 
     def __reduce__(self) -> tuple:
-        return (Formula, (self.text, self.steps_per_epoch, self.per_batch, self.allow_negative, self.param))
+        return (Formula, (self.text, self.steps_per_epoch, self.per_batch, self.param))
 
     def __call__(self, counter: int) -> float:
         if self.per_batch:
@@ -274,7 +273,7 @@ class Formula:
         else:
             epoch, step = counter, counter * self.steps_per_epoch
         value = evaluate(self._tree, epoch, step, self.param)
-        if value < 0 and not self.allow_negative:
+        if value < 0:
             raise FormulaError(f"{self.param or 'formula'} is negative ({value:g}) {_where(epoch, step)}", self.param)
         return value
 
