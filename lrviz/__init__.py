@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from lrviz.engine import lr_trace, simulate
+from lrviz.engine import simulate
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.formula import FormulaError
 from lrviz.limits import check_rows
@@ -22,6 +22,7 @@ from lrviz.reference import reference_simulate
 from lrviz.registry import REGISTRY, SchedulerSpec
 from lrviz.results import Result
 from lrviz.spec import Resolved, Schedule, parse, resolve, schedule
+from lrviz.traces import lr_trace
 
 __all__ = [
     "EXPERIMENT_PARAMS", "REGISTRY", "Experiment", "FormulaError", "Resolved", "Result", "RunContext",

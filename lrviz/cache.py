@@ -10,9 +10,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
-from lrviz.engine import labels_for, resolve_all, simulate
+from lrviz.engine import simulate
 from lrviz.experiment import Experiment
 from lrviz.results import Result
+from lrviz.traces import labels_for, resolve_all
 
 
 class TrainingCache:

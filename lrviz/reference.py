@@ -13,12 +13,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from lrviz.engine import labels_for, lr_trace, resolve_all
 from lrviz.experiment import Data, Experiment, make_data
 from lrviz.limits import check_reference
 from lrviz.optimizers import momentum_of
 from lrviz.results import DIVERGED_LOSS, Result, optimal_loss
 from lrviz.spec import Resolved, Schedule
+from lrviz.traces import labels_for, lr_trace, resolve_all
 
 
 def _model(data: Data) -> nn.Linear:

@@ -15,11 +15,11 @@ from typing import Any
 import streamlit as st
 
 from lrviz.config import Config
-from lrviz.engine import lr_trace
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.params import Param, RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY
 from lrviz.spec import Resolved, Schedule, child_contexts, parse, resolve
+from lrviz.traces import lr_trace
 
 Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
 NUMBER_INPUT_SPAN = 5000  # integer ranges wider than this get a number box, not a slider
