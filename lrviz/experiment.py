@@ -147,6 +147,20 @@ class Data:
     def outputs(self) -> int:
         return self.initial_weights.shape[1]
 
+    def model(self) -> torch.nn.Linear:
+        """The experiment's torch model (float64) holding the initial weights: what the plain loops train."""
+        net = torch.nn.Linear(self.features, self.outputs).double()
+        with torch.no_grad():
+            net.weight.copy_(torch.from_numpy(self.initial_weights[:-1].T.copy()))
+            net.bias.copy_(torch.from_numpy(self.initial_weights[-1].copy()))
+        return net
+
+    def tensors(self, x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs without the column of ones, and the targets the model's torch loss takes (class indices)."""
+        inputs = torch.from_numpy(x[:, :-1].copy())
+        targets = torch.from_numpy(y.argmax(axis=1)) if self.classification else torch.from_numpy(y.copy())
+        return inputs, targets
+
 
 def _with_ones(x: torch.Tensor) -> np.ndarray:
     return torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], dim=1).numpy()

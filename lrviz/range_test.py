@@ -23,9 +23,8 @@ from torch.optim import lr_scheduler
 
 from lrviz.experiment import Data, Experiment, make_data
 from lrviz.params import SpecError
-from lrviz.reference import _model, _tensors
 
-MAX_STEPS = 10_000
+MAX_SWEEP_STEPS = 10_000  # mini-batches in one sweep (experiment.MAX_STEPS bounds a training run)
 
 
 @dataclass(frozen=True)
@@ -43,15 +42,15 @@ class RangeTest:
 def _check(start_lr: float, end_lr: float, num_steps: int, beta: float, diverge_factor: float) -> None:
     if not 0 < start_lr < end_lr:
         raise SpecError(f"need 0 < start_lr < end_lr (got {start_lr:g} and {end_lr:g})", "start_lr")
-    if not 2 <= num_steps <= MAX_STEPS:
-        raise SpecError(f"num_steps must be between 2 and {MAX_STEPS} (got {num_steps})", "num_steps")
+    if not 2 <= num_steps <= MAX_SWEEP_STEPS:
+        raise SpecError(f"num_steps must be between 2 and {MAX_SWEEP_STEPS} (got {num_steps})", "num_steps")
     if not 0 <= beta < 1:
         raise SpecError(f"beta must be ≥ 0 and < 1 (got {beta:g})", "beta")
     if not diverge_factor > 1:
         raise SpecError(f"diverge_factor must be above 1 (got {diverge_factor:g})", "diverge_factor")
 
 
-def _batches(experiment: Experiment, data: Data) -> Iterator[torch.Tensor]:
+def _batch_indices(experiment: Experiment, data: Data) -> Iterator[torch.Tensor]:
     """The run's mini-batches in its own order, epoch after epoch, starting over if the sweep is longer."""
     size = experiment.batch_size
     for order in itertools.cycle(data.batch_order):
@@ -64,14 +63,14 @@ def range_test(experiment: Experiment, start_lr: float = 1e-7, end_lr: float = 1
     """Sweep the lr exponentially over `num_steps` mini-batches of the experiment (as fastai, but for beta)."""
     _check(start_lr, end_lr, num_steps, beta, diverge_factor)
     data = make_data(experiment)
-    net = _model(data)  # the experiment's initial weights, float64
-    inputs, targets = _tensors(data, data.x_train, data.y_train)
+    net = data.model()  # the experiment's initial weights, float64
+    inputs, targets = data.tensors(data.x_train, data.y_train)
     criterion = nn.CrossEntropyLoss() if data.classification else nn.MSELoss()
     optimizer = replace(experiment, lr=start_lr).torch_optimizer(net.parameters())
     scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=(end_lr / start_lr) ** (1 / (num_steps - 1)))
     lrs, raw, smoothed = [], [], []
     average, best, stopped = 0.0, np.inf, False
-    for step, index in zip(range(num_steps), _batches(experiment, data), strict=False):
+    for step, index in zip(range(num_steps), _batch_indices(experiment, data), strict=False):
         lr = optimizer.param_groups[0]["lr"]
         optimizer.zero_grad()
         loss = criterion(net(inputs[index]), targets[index])

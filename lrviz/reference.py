@@ -21,32 +21,18 @@ from lrviz.spec import Resolved, Schedule
 from lrviz.traces import labels_for, lr_trace, resolve_all
 
 
-def _model(data: Data) -> nn.Linear:
-    net = nn.Linear(data.features, data.outputs).double()
-    with torch.no_grad():
-        net.weight.copy_(torch.from_numpy(data.initial_weights[:-1].T.copy()))
-        net.bias.copy_(torch.from_numpy(data.initial_weights[-1].copy()))
-    return net
-
-
 def _weights(net: nn.Linear) -> np.ndarray:
     return torch.cat([net.weight.T, net.bias[None]]).detach().numpy()
 
 
-def _tensors(data: Data, x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    inputs = torch.from_numpy(x[:, :-1].copy())
-    targets = torch.from_numpy(y.argmax(axis=1)) if data.classification else torch.from_numpy(y.copy())
-    return inputs, targets
-
-
 def _train_one(item: Resolved, experiment: Experiment, data: Data, k: int, result: Result,
                record_steps: bool) -> None:  # fmt: skip
-    net = _model(data)
+    net = data.model()
     optimizer = experiment.torch_optimizer(net.parameters())
     scheduler = item.build(optimizer)
     criterion = nn.CrossEntropyLoss() if data.classification else nn.MSELoss()
-    x_train, y_train = _tensors(data, data.x_train, data.y_train)
-    x_val, y_val = _tensors(data, data.x_val, data.y_val)
+    x_train, y_train = data.tensors(data.x_train, data.y_train)
+    x_val, y_val = data.tensors(data.x_val, data.y_val)
     group, size, per_epoch = optimizer.param_groups[0], experiment.batch_size, experiment.steps_per_epoch
     step_scheduler_per_batch = experiment.per_batch and not item.needs_metric
     if record_steps:
