@@ -7,7 +7,7 @@ batch 10, nn.Linear(2, 1) initialised N(0, 0.01) with zero bias, SGD lr 0.1, MSE
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -114,13 +114,11 @@ class Experiment:
         cls = torch.optim.Adam if self.optimizer == "adam" else torch.optim.AdamW
         return cls(params, lr=self.lr, weight_decay=self.weight_decay)
 
-    @property
-    def optimizer_key(self) -> tuple:
-        """What a scheduler's lr sequence may depend on besides the run length."""
-        return (self.optimizer, self.lr, self.momentum, self.nesterov, self.weight_decay)
-
-
-EXPERIMENT_FIELDS = tuple(field.name for field in fields(Experiment))
+    def optimizer_settings(self) -> Experiment:
+        """The optimizer's options alone, the rest at defaults: all a scheduler's lr sequence may depend on
+        besides the run length, so experiments differing only in data or batches share cached traces."""
+        return Experiment(optimizer=self.optimizer, lr=self.lr, momentum=self.momentum, nesterov=self.nesterov,
+                          weight_decay=self.weight_decay)
 
 
 @dataclass(frozen=True)

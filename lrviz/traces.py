@@ -10,7 +10,6 @@ Used by both trainers (`lrviz.engine`, `lrviz.reference`), the cache and the UI.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -97,9 +96,7 @@ def lr_trace(resolved: Resolved, experiment: Experiment) -> tuple[np.ndarray, np
     Entry t is what `optimizer.param_groups[0]` holds after t calls to `scheduler.step()`;
     printing `get_last_lr()` after each step (as the tutorials do) shows entries 1..horizon.
     """
-    settings = replace(Experiment(), **{k: getattr(experiment, k) for k in
-                                        ("optimizer", "lr", "momentum", "nesterov", "weight_decay")})
-    return _trace(str(resolved.schedule), resolved.ctx, settings)
+    return _trace(str(resolved.schedule), resolved.ctx, experiment.optimizer_settings())
 
 
 def resolve_all(schedules: Sequence[Schedule | str], experiment: Experiment) -> list[Resolved]:
