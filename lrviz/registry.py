@@ -3,8 +3,11 @@
 Sliders, validation, the CLI, code snippets and the parametrized tests all read
 `REGISTRY`. It is built here, once, from the tuples of declarations, as transformers'
 `TYPE_TO_SCHEDULER_FUNCTION` maps names to builders; importing a declaration module
-registers nothing. A new module of declarations is one more tuple in `DECLARATIONS`.
-The order of the tuples is the order of the app's scheduler menus.
+registers nothing. The order of `DECLARATIONS` is the order of the app's scheduler menus.
+
+A new module of declarations exports its tuple, imports `SchedulerSpec` from
+`lrviz.declaration` (importing this module from there would be a cycle), and is added
+below: its import, and its tuple in `DECLARATIONS`.
 """
 
 from __future__ import annotations
