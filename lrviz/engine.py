@@ -24,7 +24,7 @@ from lrviz.optimizers import BatchedOptimizer, batched_optimizer, momentum_of
 from lrviz.params import RunContext, SpecError
 from lrviz.registry import Scheduler
 from lrviz.results import DIVERGED_LOSS, Result, optimal_loss
-from lrviz.spec import Resolved, Schedule, resolve
+from lrviz.schedule import Resolved, Schedule, resolve
 
 # errors torch (or a user's formula) may raise while building or stepping a scheduler
 SCHEDULER_ERRORS = (ValueError, ArithmeticError, TypeError, IndexError, KeyError, RuntimeError)

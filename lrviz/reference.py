@@ -18,7 +18,7 @@ from lrviz.experiment import Data, Experiment, make_data
 from lrviz.limits import check_reference
 from lrviz.optimizers import momentum_of
 from lrviz.results import DIVERGED_LOSS, Result, optimal_loss
-from lrviz.spec import Resolved, Schedule
+from lrviz.schedule import Resolved, Schedule
 
 
 def _model(data: Data) -> nn.Linear:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from lrviz.experiment import Experiment
-from lrviz.spec import Resolved
+from lrviz.schedule import Resolved
 
 DIVERGED_LOSS = 1e20  # a loss above this (or not finite) marks the run diverged
 

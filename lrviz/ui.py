@@ -19,7 +19,7 @@ from lrviz.engine import lr_trace
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.params import Param, RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY
-from lrviz.spec import Resolved, Schedule, child_contexts, parse, resolve
+from lrviz.schedule import Resolved, Schedule, child_contexts, parse, resolve
 
 Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
 NUMBER_INPUT_SPAN = 5000  # integer ranges wider than this get a number box, not a slider

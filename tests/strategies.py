@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lrviz import REGISTRY, Experiment, RunContext, Schedule, schedule
 from lrviz.formula import FUNCTIONS, VARIADIC
 from lrviz.params import Param
-from lrviz.spec import child_contexts
+from lrviz.schedule import child_contexts
 
 ONE_ARGUMENT = sorted(set(FUNCTIONS) - set(VARIADIC))
 
