@@ -11,6 +11,7 @@ import ast
 import difflib
 import itertools
 import numbers
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,12 @@ import lrviz.schedulers  # noqa: F401  (registers the torch schedulers)
 from lrviz.formula import USER_TEXT
 from lrviz.params import RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY, Scheduler, SchedulerSpec
+
+# SequentialLR steps a SequentialLR first part once while it is built, before any optimizer.step(): the
+# value it skips is torch's result (SequentialLR's note says so); torch's warning about the order would
+# only repeat it in the server's log, so that one message is silenced
+warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before `optimizer\.step\(\)`",
+                        category=UserWarning)
 
 MAX_SPEC_LENGTH = 2000
 MAX_NESTING = 3
@@ -124,10 +131,6 @@ class Resolved:
         return self.schedule.spec
 
     def build(self, optimizer: Optimizer) -> Scheduler:
-        # SequentialLR steps a composite first part once while it is built, before any optimizer.step():
-        # the value it skips is torch's result (SequentialLR's note says so); torch's order warning
-        # about it would only repeat it in the server log, so this optimizer counts as stepped
-        optimizer._opt_called = True
         children = [child.build(optimizer) for child in self.children]
         return self.spec.build(optimizer, dict(self.params), self.ctx, children)
 
