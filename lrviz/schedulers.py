@@ -349,8 +349,11 @@ register(SchedulerSpec(
     default_children=lambda ctx: ("LinearLR(start_factor=0.1)", "CosineAnnealingLR()"),
     markers=_milestone_markers,
     note="At each milestone the next scheduler starts from the base lr, not from where the previous one ended. "
-         "A composite first part (SequentialLR, ChainedScheduler, a warm-up recipe) is stepped one extra time "
-         "while SequentialLR is built, so one of its values is skipped.",
+         "A first part that is itself a SequentialLR (or WarmupCosine or WarmupStableDecay, built on one) is "
+         "stepped one extra time while SequentialLR is built, so its first value is skipped. A ChainedScheduler "
+         "first part loses no step, but torch redoes its parts' first update: with a part that updates the lr it "
+         "already holds (ExponentialLR, MultiplicativeLR, PolynomialLR, CosineAnnealingLR) its first values "
+         "differ from the same ChainedScheduler alone. The charts show torch's values.",
 ))
 
 register(SchedulerSpec(
