@@ -76,6 +76,29 @@ def test_divergence_is_a_result_and_leaves_the_others_alone():
     assert not calm["diverged"].any() and calm["loss"].notna().all()
 
 
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_a_diverged_run_keeps_its_schedule(engine):
+    """lr and momentum do not depend on the loss: they stay after divergence; losses and weights do not."""
+    specs = ["StepLR(step_size=2, gamma=0.5)", "OneCycleLR()"]
+    frame = lrviz.run(specs, lr=10.0, epochs=6, engine=engine)
+    planned = lrviz.run(specs, lr=1e-3, epochs=6)  # the same schedules, trained without diverging
+    for spec in specs:
+        mine = frame[frame["schedule"] == spec]
+        assert mine["diverged"].any()
+        first = mine.loc[mine["diverged"], "epoch"].min()
+        assert mine.loc[mine["epoch"] >= first, ["loss", "w1", "bias"]].isna().all().all()
+        np.testing.assert_allclose(mine["lr"], 1e4 * planned.loc[planned["schedule"] == spec, "lr"], rtol=1e-9)
+        assert mine["momentum"].notna().all()
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_reduce_lr_on_plateau_holds_its_lr_after_divergence(engine):
+    frame = lrviz.run(["ReduceLROnPlateau(patience=0)"], lr=10.0, epochs=6, engine=engine)
+    first = frame.loc[frame["diverged"], "epoch"].min()
+    after = frame.loc[frame["epoch"] >= first, "lr"]
+    assert after.notna().all() and after.nunique() == 1
+
+
 def test_epoch_frame_columns_and_lr_is_the_first_step_of_the_epoch():
     frame = lrviz.run(["StepLR(step_size=2)"], epochs=4, val_fraction=0.2, momentum=0.9)
     assert list(frame.columns) == ["schedule", "epoch", "step", "lr", "momentum", "loss", "val_loss", "diverged",
