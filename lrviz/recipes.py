@@ -14,7 +14,7 @@ from torch.optim import lr_scheduler
 
 from lrviz.params import Param, RunContext, SpecError
 from lrviz.registry import SchedulerSpec, register
-from lrviz.schedulers import eta_min_rules, factor_param, steps_param
+from lrviz.schedulers import factor_param, steps_param
 
 
 def constant(t: int) -> float:
@@ -56,7 +56,7 @@ def _lambda_recipe(function, expression: str):
 
 
 def _decay_k(help: str, default) -> Param:
-    return Param("k", "float", default, help, low=0.0, high=10.0)
+    return Param("k", "float", default, help, low=0.0, slider_high=10.0)
 
 
 register(SchedulerSpec(
@@ -147,7 +147,6 @@ def _warmup_cosine_rules(params: dict, ctx: RunContext) -> None:
     if params["warmup"] >= ctx.horizon:  # the cosine needs at least one step (T_max ≥ 1)
         raise SpecError(f"warmup must be less than the {ctx.horizon} scheduler steps it runs for "
                         f"(got {params['warmup']})", "warmup")
-    eta_min_rules(params, ctx)
 
 
 def _wsd_rules(params: dict, ctx: RunContext) -> None:
@@ -170,7 +169,7 @@ register(SchedulerSpec(
     r"\eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi (t-w)}{T-w}\right) & t \ge w \end{cases}",
     (steps_param("warmup", lambda ctx: max(1, ctx.horizon // 10), "warm-up steps"),
      _start_factor,
-     Param("eta_min", "float", 0.0, "lowest lr", low=0.0, high=10.0)),
+     Param("eta_min", "float", 0.0, "lowest lr", low=0.0, slider_high=10.0)),
     build, code, family="recipe", rules=_warmup_cosine_rules, markers=markers, restartable=False,
 ))
 
