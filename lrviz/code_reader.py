@@ -211,7 +211,7 @@ class _Reader:
             children = self.parts(name, given.pop("schedulers", None))
         given.pop("optimizer", None)  # under any name: lrviz builds its own
         params, origin = _arguments(name, given, self)
-        return Built(name, tuple(params.items()), children, self.line, origin)
+        return Built(name, tuple(params.items()), children, 0 if self.single_line else self.line, origin)
 
     def bind(self, name: str, values: list[Any]) -> dict[str, Any]:
         """Positional arguments by torch's signature; the optimizer may be left out before a first number."""
