@@ -21,7 +21,11 @@ import lrviz.recipes  # registers the recipes (and, through them, the torch sche
 import lrviz.schedulers  # noqa: F401  (registers the torch schedulers)
 from lrviz.code_reader import Built, read_code
 from lrviz.params import RunContext, SpecError, check_all
-from lrviz.registry import REGISTRY, Scheduler, SchedulerSpec
+from lrviz.registry import REGISTRY, Scheduler, SchedulerSpec, register
+from lrviz.transformers_schedules import TRANSFORMERS_SCHEDULES
+
+for _helper in TRANSFORMERS_SCHEDULES:  # after the recipes: transformers' warm-up helpers
+    register(_helper)
 
 # SequentialLR steps a SequentialLR first part once while it is built, before any optimizer.step(): the
 # value it skips is torch's result (SequentialLR's note says so); torch's warning about the order would
