@@ -87,7 +87,7 @@ class _Reader:
                 return None
             value = self.value(node.value, None, None)
             for target in targets:
-                self.names[ast.unparse(target)] = value
+                self.bind_target(target, value)
             return value if isinstance(value, Built) else None
         if isinstance(node, ast.FunctionDef):
             self.names[node.name] = self.function(node)
@@ -96,6 +96,15 @@ class _Reader:
             value = self.value(node.value, None, None, alone=self.single_line)
             return value if isinstance(value, Built) else None
         return None  # imports, the training loop, `scheduler.step()`: not read, never run
+
+    def bind_target(self, target: ast.expr, value: Any) -> None:
+        """`name = value`, `self.name = value`, and `a, b = 1, 5` item by item."""
+        if isinstance(target, ast.Tuple | ast.List):
+            items = value if isinstance(value, list) and len(value) == len(target.elts) else None
+            for index, element in enumerate(target.elts):
+                self.bind_target(element, Unknown(ast.unparse(element)) if items is None else items[index])
+        else:
+            self.names[ast.unparse(target)] = value
 
     def function(self, node: ast.FunctionDef) -> Lambda | Unknown:
         """`def warmup(epoch): return ...` reads as the lambda it could have been."""
@@ -209,8 +218,12 @@ class _Reader:
             given[keyword.arg] = self.value(keyword.value, name, keyword.arg)
         if not children and REGISTRY[name].composite:
             children = self.parts(name, given.pop("schedulers", None))
+        # torch's own form (an optimizer, or a module path) runs with torch's defaults: so does the reading
+        torch_form = "optimizer" in given or len(_dotted(node.func)) > 1
         given.pop("optimizer", None)  # under any name: lrviz builds its own
         params, origin = _arguments(name, given, self)
+        if torch_form:
+            params = _with_torch_defaults(name, params)
         return Built(name, tuple(params.items()), children, 0 if self.single_line else self.line, origin)
 
     def bind(self, name: str, values: list[Any]) -> dict[str, Any]:
@@ -276,6 +289,20 @@ def _arguments(name: str, given: dict[str, Any], reader: _Reader) -> tuple[dict[
             continue
         params[key] = _formula_or_value(reader, name, key, value, declared.get(key))
     return params, tuple(origin)
+
+
+def _with_torch_defaults(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Every declared parameter torch has a default for, in the declaration's order: what the pasted line runs
+    with (CyclicLR's step_size_up=2000, ConstantLR's total_iters=5), not lrviz's run-length defaults."""
+    defaults = _torch_defaults(name)
+    ordered = {}
+    for param in REGISTRY[name].params:
+        if param.name in params:
+            ordered[param.name] = params[param.name]
+        elif defaults.get(param.name) is not None:
+            value = defaults[param.name]
+            ordered[param.name] = tuple(value) if isinstance(value, list) else value
+    return ordered | params
 
 
 def _formula_or_value(reader: _Reader, name: str, key: str, value: Any, param: Any) -> Any:

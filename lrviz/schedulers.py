@@ -332,8 +332,8 @@ register(SchedulerSpec(
     "SequentialLR", "one schedule after another, switching at milestones",
     "Composes schedules in time, e.g. a linear warm-up then cosine decay. Each part restarts from the base lr.",
     r"\eta_t = \text{scheduler}_i(t - m_{i-1}) \text{ for } m_{i-1} \le t < m_i",
-    (Param("milestones", "ints", default_milestones, "steps at which the next schedule takes over", low=1,
-           high=lambda ctx: max(1, ctx.horizon - 1), why="inside the run, so that every part gets a step"),),
+    (Param("milestones", "ints", default_milestones, "steps at which the next schedule takes over (one past the "
+           "run's end never switches)", low=1, slider_high=lambda ctx: max(1, ctx.horizon - 1)),),
     _sequential_build, _sequential_code, rules=_sequential_rules, composite=True, restarts_parts=True,
     restartable=False,
     default_children=lambda ctx: ("LinearLR(start_factor=0.1)", "CosineAnnealingLR()"),
