@@ -309,6 +309,9 @@ def _formula_or_value(reader: _Reader, name: str, key: str, value: Any, param: A
     if param is not None and param.kind == "formula":
         if isinstance(value, list) and len(value) == 1:  # one multiplier per param group; lrviz has one group
             value = value[0]
+        elif isinstance(value, list):
+            raise reader.fail(f"{name}: {key} holds {len(value)} multipliers, one per param group; lrviz trains one "
+                              "group: keep the one to see", key, name)
         if isinstance(value, Lambda):
             return value.formula
         if not isinstance(value, str):
