@@ -315,7 +315,9 @@ register(SchedulerSpec(
      Param("eps", "float", 1e-8, "smaller lr changes are skipped", low=0.0, slider_high=1.0)),
     *_torch("ReduceLROnPlateau"), needs_metric=True,
     note="Needs scheduler.step(val_loss) once per epoch; lrviz feeds it the validation loss (the training "
-         "loss if there is no validation split). It cannot go inside SequentialLR or ChainedScheduler.",
+         "loss if there is no validation split). It cannot go inside SequentialLR or ChainedScheduler. After a "
+         "run diverges there is no loss left to follow: its lr (in the charts and the CSV) stays at the "
+         "diverged epoch's value.",
 ))
 
 
