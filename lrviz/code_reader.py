@@ -390,11 +390,13 @@ def read_code(text: str) -> Built:
         shown = " ".join(code.split())
         raise SpecError(f"{where}cannot read '{shown:.60}': {getattr(error, 'msg', error)}") from None
     reader, last = _Reader(single_line), None
-    for node in tree.body:
-        if isinstance(node, _COMPOUND):
-            continue  # the training loop and the like: read no further into it
-        built = reader.statement(node)
-        last = built or last
+    try:
+        for node in tree.body:
+            if isinstance(node, _COMPOUND):
+                continue  # the training loop and the like: read no further into it
+            last = reader.statement(node) or last
+    except RecursionError:  # `1+1+...+1` a thousand times: Python parses it, walking it recurses too deep
+        raise reader.fail("the code nests too deeply to be read") from None
     if last is None:
         raise SpecError("no scheduler in the code: build one, like scheduler = StepLR(optimizer, step_size=30)")
     return last

@@ -33,7 +33,7 @@ for _helper in TRANSFORMERS_SCHEDULES:  # after the recipes: transformers' warm-
 warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before `optimizer\.step\(\)`",
                         category=UserWarning)
 
-MAX_SPEC_LENGTH = 2000
+MAX_SPEC_LENGTH = 5000  # a block of pasted training code, with its comments
 MAX_NESTING = 3
 
 

@@ -155,6 +155,7 @@ def test_the_last_scheduler_assigned_is_the_schedule():
      "steps_per_epoch = 5 × 2 in the code)"),
     ("scheduler = CyclicLR(optimizer, 0.01, 0.1, scale_fn=my_scale)", "CyclicLR: scale_fn needs a number"),
     ("ReduceLROnPlateau(optimizer, mode='max')", "ReduceLROnPlateau: mode='max' is not modelled by lrviz"),
+    ("StepLR(optimizer, step_size=" + "+".join(["1"] * 1200) + ")", "the code nests too deeply to be read"),
 ])
 def test_bad_code_gets_one_line_naming_the_line_and_argument(code, message):
     with pytest.raises(SpecError) as caught:
