@@ -42,3 +42,14 @@ def test_bad_code_is_refused_under_the_box_and_the_text_kept():
     shown = message.replace("\\", "")  # the message is escaped for Markdown, so that it shows literally
     assert shown == "line 2: LinearLR: total_iters needs a number: len(train_loader) has no value here"
     assert app.text_area(key="paste_code").value == bad
+
+
+def test_pasted_values_beyond_the_sliders_teaching_range_are_shown():
+    """Valid means what torch accepts: each widget stretches to show a pasted value past its slider's range."""
+    app = open_app()
+    for code in ["OneCycleLR(optimizer, max_lr=25, total_steps=5000, base_momentum=1, max_momentum=22)",
+                 "CyclicLR(optimizer, 0.01, 0.1, step_size_up=4, step_size_down=5000, max_momentum=3)",
+                 "get_wsd_schedule(optimizer, 2, 3, num_stable_steps=5000, min_lr_ratio=0.1)"]:
+        app = _paste(app, code)
+        assert not app.exception and not messages(app), code
+    assert _schedules(app)[-3:] == ["OneCycleLR", "CyclicLR", "get_wsd_schedule"]
