@@ -137,7 +137,7 @@ class _Reader:
             key = ast.unparse(node)
             if key in self.names:
                 return self.names[key]
-            if alone and isinstance(node, ast.Name):  # a bare name alone means that scheduler with its defaults
+            if isinstance(node, ast.Name) and (alone or node.id in REGISTRY):  # a bare name: its defaults
                 return self.call(ast.Call(node, [], []), schedule, param, alone)
         return Unknown(ast.unparse(node))
 

@@ -126,6 +126,11 @@ def test_the_canonical_spec_shows_the_schedulers_real_parameters():
         "SequentialLR(ConstantLR(factor=0.1, total_iters=20), ExponentialLR(gamma=0.9), milestones=[20])")
 
 
+def test_bare_names_are_schedules_with_their_defaults_in_lrvizs_own_form():
+    assert lrviz.parse("ChainedScheduler(StepLR, ExponentialLR)") == lrviz.parse(
+        "ChainedScheduler(StepLR(), ExponentialLR())")
+
+
 def test_the_last_scheduler_assigned_is_the_schedule():
     code = "a = StepLR(optimizer, step_size=3)\nb = ExponentialLR(optimizer, gamma=0.5)\nc = 5"
     assert lrviz.parse(code) == lrviz.parse("ExponentialLR(gamma=0.5)")
