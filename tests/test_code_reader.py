@@ -119,6 +119,8 @@ def test_the_canonical_spec_shows_the_schedulers_real_parameters():
     assert str(lrviz.parse(code)) == "StepLR(step_size=30, gamma=0.1)"
     assert str(lrviz.parse("StepLR(optimizer, 30)")) == "StepLR(step_size=30, gamma=0.1)"  # torch's default gamma
     assert str(lrviz.parse("StepLR(3, 0.5)")) == "StepLR(step_size=3, gamma=0.5)"  # no optimizer: lrviz's form
+    no_ops = "StepLR(optimizer=opt, step_size=30, gamma=0.1, last_epoch=-1, verbose='deprecated')"
+    assert str(lrviz.parse(no_ops)) == "StepLR(step_size=30, gamma=0.1)"
     assert str(lrviz.parse("ReduceLROnPlateau(optimizer, 'min')")) == (
         "ReduceLROnPlateau(factor=0.1, patience=10, threshold=0.0001, threshold_mode='rel', cooldown=0, min_lr=0, "
         "eps=1e-08)")
