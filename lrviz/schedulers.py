@@ -7,6 +7,8 @@ torch's own would give a dull or broken curve; bounds mirror torch's own checks.
 from __future__ import annotations
 
 import itertools
+import math
+import sys
 from typing import Any
 
 from torch.optim import lr_scheduler
@@ -16,6 +18,7 @@ from lrviz.params import Param, RunContext, SpecError
 from lrviz.registry import SchedulerSpec, call_code, register
 
 H = "the run's length in scheduler steps"
+_LOG_LARGEST_FLOAT = math.log(sys.float_info.max)
 
 
 def _torch(name: str):
@@ -87,6 +90,10 @@ def _cyclic_rules(params: dict, ctx: RunContext) -> None:
             f"max_lr must be above base_lr (got max_lr={params['max_lr']:g}, base_lr={params['base_lr']:g})",
             "max_lr",
         )
+    gamma = params["gamma"]  # exp_range scales by gamma ** step: torch accepts any gamma, its float power overflows
+    if params["mode"] == "exp_range" and gamma > 1 and ctx.horizon * math.log(gamma) >= _LOG_LARGEST_FLOAT:
+        raise SpecError(f"gamma must be below {math.exp(_LOG_LARGEST_FLOAT / ctx.horizon):.4g} with mode='exp_range' "
+                        f"over {ctx.horizon:,} steps: torch's gamma ** step overflows (got {gamma:g})", "gamma")
 
 
 def _cyclic_markers(params: dict, ctx: RunContext) -> list[int]:

@@ -13,6 +13,10 @@ RULES = {
         "CyclicLR(base_lr=0.1, max_lr=0.1)", "max_lr",
         "CyclicLR: max_lr must be above base_lr (got max_lr=0.1, base_lr=0.1)",
         "CyclicLR(base_lr=0.1, max_lr=0.100001)"),
+    "CyclicLR exp_range's gamma ** step stays a float": (
+        "CyclicLR(mode='exp_range', gamma=2e6)", "gamma",
+        "CyclicLR: gamma must be below 1.462e+06 with mode='exp_range' over 50 steps: torch's gamma ** step overflows",
+        "CyclicLR(mode='exp_range', gamma=1.4e6)"),
     "SequentialLR milestones increasing": (
         "SequentialLR(StepLR(), ExponentialLR(), LinearLR(), milestones=[30, 10])", "milestones",
         "SequentialLR: milestones must be strictly increasing (got [30, 10])",
