@@ -12,12 +12,14 @@ from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
 from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
 from lrviz.limits import check_rows
+from lrviz.markup import markdown_text
 from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
 from lrviz.presets import PRESETS
 from lrviz.range_test import RangeTest, range_test
 from lrviz.registry import REGISTRY
 from lrviz.results import Result
+from lrviz.schedule import MAX_SPEC_LENGTH, parse, resolve
 from lrviz.script import script
 
 DEFAULT = Config({"epochs": 20}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
@@ -172,6 +174,29 @@ def schedules_section(experiment: Experiment | None) -> list[ui.Resolved]:
         st.rerun()
     st.caption(f"Limits: {MAX_SCHEDULES} schedules, 1000 epochs, 100,000 samples, 200,000 steps per run.")
     return resolved
+
+
+def paste_code_box(experiment: Experiment | None) -> None:
+    """The scheduler lines of a training script, read (never run) and added as their canonical spec."""
+    with st.form("paste", border=False):  # the pasted text stays in the box, whatever happens
+        code = st.text_area("Paste code", key="paste_code", height=110, max_chars=MAX_SPEC_LENGTH,
+                            placeholder="scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, "
+                                        "gamma=0.1)",
+                            help="Scheduler lines from a training script: lambdas, module paths, several "
+                                 "schedulers by name. lrviz reads them and never runs them; the last one is added.")
+        pasted = st.form_submit_button("Add pasted schedule", disabled=experiment is None
+                                       or len(ui.state()["slots"]) >= MAX_SCHEDULES)
+    if pasted:
+        try:
+            resolve(parse(code), experiment.context())
+        except SpecError as error:
+            st.error(markdown_text(error), icon=":material/error:")
+            return
+        ui.add_schedule(code)
+        ui.state()["pasted"] = str(parse(code))
+        st.rerun()
+    if ui.state().get("pasted"):
+        st.code(ui.state()["pasted"], language="python", wrap_lines=True)
 
 
 def train(resolved: list[ui.Resolved], experiment: Experiment) -> Result | None:
@@ -339,6 +364,7 @@ with st.sidebar:
     preset_picker()
     experiment = experiment_section()
     resolved = schedules_section(experiment)
+    paste_code_box(experiment)
 result = train(resolved, experiment) if experiment else None
 if result is None:
     st.info("Add a valid schedule in the sidebar to see its curves.", icon=":material/info:")

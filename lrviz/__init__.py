@@ -21,7 +21,7 @@ from lrviz.params import RunContext, SpecError
 from lrviz.reference import reference_simulate
 from lrviz.registry import REGISTRY, SchedulerSpec
 from lrviz.results import Result
-from lrviz.spec import Resolved, Schedule, parse, resolve, schedule
+from lrviz.schedule import Resolved, Schedule, parse, resolve, schedule
 from lrviz.traces import lr_trace
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 
 from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, Experiment
 from lrviz.params import RunContext, SpecError
-from lrviz.spec import parse, resolve
+from lrviz.schedule import parse, resolve
 
 FORMAT_VERSION = 1
 MAX_JSON_BYTES = 100_000

@@ -16,7 +16,7 @@ import numpy as np
 from lrviz.experiment import Data, Experiment, make_data
 from lrviz.optimizers import BatchedOptimizer, batched_optimizer, momentum_of
 from lrviz.results import DIVERGED_LOSS, Result, optimal_loss
-from lrviz.spec import Schedule
+from lrviz.schedule import Schedule
 from lrviz.traces import labels_for, live_scheduler, planned_rates, resolve_all
 
 

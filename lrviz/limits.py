@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from lrviz.experiment import MAX_EPOCHS, MAX_SAMPLE_PASSES, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
 from lrviz.formula import parse
 from lrviz.params import SpecError
-from lrviz.spec import Resolved
+from lrviz.schedule import Resolved
 
 MAX_SCHEDULER_UPDATES = 1_000_000  # every scheduler of every schedule, stepped over the run (~3 µs each)
 MAX_ROWS = 200_000  # rows of a per-step table: schedules × optimizer steps (~100 MB of CSV)

@@ -178,4 +178,44 @@ EQUIVALENTS: dict[str, Equivalents] = {
         note="Both default to other decay shapes (transformers: cosine, timm: 1-sqrt). transformers' warm-up "
              "starts at min_lr_ratio, not at a separate start factor; WSDLRScheduler is recent in timm. In "
              "optax, join_schedules of linear_schedule, constant_schedule and linear_schedule."),
+    "get_constant_schedule_with_warmup": Equivalents(
+        keras=None, transformers="get_constant_schedule_with_warmup(optimizer, num_warmup_steps=w)", timm=None,
+        optax="optax.join_schedules([optax.linear_schedule(0.0, lr, w), optax.constant_schedule(lr)], [w])",
+        note="In Keras, a LearningRateSchedule subclass returning lr * min(1, step / w)."),
+    "get_linear_schedule_with_warmup": Equivalents(
+        keras=None, transformers="get_linear_schedule_with_warmup(optimizer, num_warmup_steps=w, "
+                                 "num_training_steps=T)",
+        timm=None,
+        optax="optax.join_schedules([optax.linear_schedule(0.0, lr, w), optax.linear_schedule(lr, 0.0, T - w)], [w])",
+        note="torch: SequentialLR of LinearLR warm-up and LinearLR decay (LinearLR cannot start at 0)."),
+    "get_cosine_schedule_with_warmup": Equivalents(
+        keras="keras.optimizers.schedules.CosineDecay(0.0, decay_steps=T - w, warmup_target=lr, warmup_steps=w)",
+        transformers="get_cosine_schedule_with_warmup(optimizer, num_warmup_steps=w, num_training_steps=T)",
+        timm=None,
+        optax="optax.warmup_cosine_decay_schedule(0.0, peak_value=lr, warmup_steps=w, decay_steps=T)",
+        note="The same curve as WarmupCosine with start_factor 0 and eta_min 0, for num_cycles = 0.5."),
+    "get_cosine_with_hard_restarts_schedule_with_warmup": Equivalents(
+        keras=None, transformers="get_cosine_with_hard_restarts_schedule_with_warmup(optimizer, "
+                                 "num_warmup_steps=w, num_training_steps=T, num_cycles=c)",
+        timm=None, optax=None,
+        note="Keras' CosineDecayRestarts and timm's CosineLRScheduler(cycle_limit=c) restart the cosine too, "
+             "without this warm-up; in optax, join_schedules of a linear warm-up and c cosine_decay_schedules."),
+    "get_polynomial_decay_schedule_with_warmup": Equivalents(
+        keras="keras.optimizers.schedules.PolynomialDecay(lr, decay_steps=T - w, end_learning_rate=lr_end, "
+              "power=power)",
+        transformers="get_polynomial_decay_schedule_with_warmup(optimizer, num_warmup_steps=w, "
+                     "num_training_steps=T, lr_end=lr_end, power=power)",
+        timm="timm.scheduler.PolyLRScheduler(optimizer, t_initial=T, power=power, lr_min=lr_end, warmup_t=w)",
+        optax="optax.polynomial_schedule(lr, lr_end, power, T - w, transition_begin=w)",
+        note="Keras and optax have no warm-up here (join a linear_schedule in optax)."),
+    "get_inverse_sqrt_schedule": Equivalents(
+        keras=None, transformers="get_inverse_sqrt_schedule(optimizer, num_warmup_steps=w, timescale=s)", timm=None,
+        optax=None,
+        note="lrviz's InverseSqrt is the original Transformer's form, warmed up from step 1; write either as a "
+             "function of the step in Keras and optax."),
+    "get_wsd_schedule": Equivalents(
+        keras=None, transformers="get_wsd_schedule(optimizer, num_warmup_steps=w, num_decay_steps=d, "
+                                 "num_training_steps=T)",
+        timm="timm.scheduler.WSDLRScheduler(optimizer, t_initial=T - w, decay_t=d, warmup_t=w)", optax=None,
+        note="lrviz's WarmupStableDecay is the linear-decay case with its own start factor."),
 }

@@ -73,6 +73,9 @@ class Param:
     log: bool = False  # spans orders of magnitude: sliders should be logarithmic
     spans_run: bool = False  # a length in scheduler steps: a slider needs to reach the run's end only
     why: str = ""  # what run-dependent bounds mean, added to the message for a value outside them
+    # low/high are what torch accepts (validation); a slider's range is only a teaching default within them
+    slider_low: float | Derived | None = None  # None: low
+    slider_high: float | Derived | None = None  # None: high (or the run's length for a length in steps)
 
     def default_for(self, ctx: RunContext) -> Any:
         return self.default(ctx) if callable(self.default) else self.default
@@ -83,10 +86,16 @@ class Param:
         return low, high
 
     def slider_range(self, ctx: RunContext) -> tuple[float | None, float | None]:
-        """Bounds for a slider: the valid range, cut at the run's end for lengths in steps."""
+        """A slider's teaching range: the declared one, else the valid range cut at the run's end for lengths
+        in steps. A value outside it that is typed or pasted is still valid if it is within `bounds`."""
         low, high = self.bounds(ctx)
-        if self.spans_run and high is not None:
-            high = min(high, max(ctx.horizon, low or 0))
+        if self.slider_low is not None:
+            low = self.slider_low(ctx) if callable(self.slider_low) else self.slider_low
+        if self.slider_high is not None:
+            high = self.slider_high(ctx) if callable(self.slider_high) else self.slider_high
+        elif self.spans_run:
+            reach = max(ctx.horizon, low or 0)
+            high = reach if high is None else min(high, reach)
         return low, high
 
     def describe_range(self, ctx: RunContext) -> str:
@@ -143,7 +152,8 @@ class Param:
                     raise wrong_type
                 value = int(value)
             elif isinstance(value, numbers.Integral) and abs(int(value)) > _LARGEST_FLOAT:  # float() would overflow
-                raise self._range_error(int(value), ctx)
+                raise SpecError(f"{self.name} must be a number a float can hold (got {_number(int(value))})",
+                                self.name)
             else:
                 value = float(value)
             self._check_number(value, ctx)

@@ -15,7 +15,7 @@ from torch.optim import lr_scheduler
 
 from lrviz.declaration import Builder, Coder, SchedulerSpec
 from lrviz.params import Param, RunContext, SpecError
-from lrviz.schedulers import eta_min_rules, factor_param, steps_param
+from lrviz.schedulers import factor_param, steps_param
 
 
 def constant(t: int) -> float:
@@ -57,7 +57,7 @@ def _lambda_recipe(function: Callable[..., float], expression: str) -> dict[str,
 
 
 def _decay_k(help: str, default) -> Param:
-    return Param("k", "float", default, help, low=0.0, high=10.0)
+    return Param("k", "float", default, help, low=0.0, slider_high=10.0)
 
 
 def _sequence_code(parts: list[str], milestones: list[int]) -> str:
@@ -103,7 +103,6 @@ def _warmup_cosine_rules(params: dict, ctx: RunContext) -> None:
     if params["warmup"] >= ctx.horizon:  # the cosine needs at least one step (T_max ≥ 1)
         raise SpecError(f"warmup must be less than the {ctx.horizon} scheduler steps it runs for "
                         f"(got {params['warmup']})", "warmup")
-    eta_min_rules(params, ctx)
 
 
 def _wsd_rules(params: dict, ctx: RunContext) -> None:
@@ -178,7 +177,7 @@ SchedulerSpec(
     params=
     (steps_param("warmup", lambda ctx: max(1, ctx.horizon // 10), "warm-up steps"),
      _start_factor,
-     Param("eta_min", "float", 0.0, "lowest lr", low=0.0, high=10.0)),
+     Param("eta_min", "float", 0.0, "lowest lr", low=0.0, slider_high=10.0)),
     **_sequence_recipe(_warmup_cosine_parts), family="recipe", rules=_warmup_cosine_rules, restartable=False,
 ),
 

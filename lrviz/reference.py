@@ -17,7 +17,7 @@ from lrviz.experiment import Data, Experiment, make_data
 from lrviz.limits import check_reference
 from lrviz.optimizers import momentum_of
 from lrviz.results import DIVERGED_LOSS, Result, optimal_loss
-from lrviz.spec import Resolved, Schedule
+from lrviz.schedule import Resolved, Schedule
 from lrviz.traces import labels_for, lr_trace, resolve_all
 
 
@@ -58,11 +58,11 @@ def _train_one(item: Resolved, experiment: Experiment, data: Data, k: int, resul
         result.loss[epoch, k], result.weights[epoch, k] = train_loss, _weights(net)
         if result.val_loss is not None:
             result.val_loss[epoch, k] = val_loss
-        if not train_loss <= DIVERGED_LOSS:
-            result.diverged_at[k] = epoch + 1
-            return
+        if not train_loss <= DIVERGED_LOSS and result.diverged_at[k] is None:
+            result.diverged_at[k] = epoch + 1  # the schedule goes on: Result blanks only what training computed
         if item.needs_metric:
-            scheduler.step(val_loss if len(x_val) else train_loss)
+            if result.diverged_at[k] is None:  # no loss left to follow: its lr stays where it was
+                scheduler.step(val_loss if len(x_val) else train_loss)
         elif not experiment.per_batch:
             scheduler.step()
 

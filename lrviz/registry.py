@@ -15,8 +15,9 @@ from __future__ import annotations
 from lrviz.declaration import Scheduler, SchedulerSpec
 from lrviz.recipes import RECIPES
 from lrviz.schedulers import TORCH_SCHEDULERS
+from lrviz.transformers_schedules import TRANSFORMERS_SCHEDULES
 
 __all__ = ["DECLARATIONS", "REGISTRY", "Scheduler", "SchedulerSpec"]
 
-DECLARATIONS: tuple[SchedulerSpec, ...] = (*TORCH_SCHEDULERS, *RECIPES)
+DECLARATIONS: tuple[SchedulerSpec, ...] = (*TORCH_SCHEDULERS, *RECIPES, *TRANSFORMERS_SCHEDULES)
 REGISTRY: dict[str, SchedulerSpec] = {spec.name: spec for spec in DECLARATIONS}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from lrviz.experiment import Experiment
-from lrviz.spec import Resolved
+from lrviz.schedule import Resolved
 
 DIVERGED_LOSS = 1e20  # a loss above this (or not finite) marks the run diverged
 
@@ -31,7 +31,9 @@ class Result:
     optimal_loss: float | None = None  # least-squares optimum of the training loss (regression only)
 
     def __post_init__(self) -> None:
-        """Everything a diverged run computed from its overflowing epoch on is NaN."""
+        """Everything a diverged run's training computed from its overflowing epoch on is NaN; its lr and
+        momentum stay: the schedule does not depend on the loss (ReduceLROnPlateau, which does, is no longer
+        stepped, so its lr stays at the diverged epoch's)."""
         spe = self.experiment.steps_per_epoch
         for k, epoch in enumerate(self.diverged_at):
             if epoch is None:
@@ -40,8 +42,6 @@ class Result:
                 if array is not None:
                     array[epoch - 1:, k] = np.nan
             self.batch_loss[(epoch - 1) * spe:, k] = np.nan
-            self.lr[epoch * spe:, k] = np.nan  # no training happens after the diverged epoch
-            self.momentum[epoch * spe:, k] = np.nan
             if self.step_weights is not None:
                 self.step_weights[(epoch - 1) * spe + 1:, k] = np.nan
 

@@ -7,6 +7,8 @@ torch's own would give a dull or broken curve; bounds mirror torch's own checks.
 from __future__ import annotations
 
 import itertools
+import math
+import sys
 from typing import Any
 
 from torch.optim import lr_scheduler
@@ -14,6 +16,8 @@ from torch.optim import lr_scheduler
 from lrviz.declaration import Builder, Coder, SchedulerSpec, call_code
 from lrviz.formula import Formula, to_python
 from lrviz.params import Param, RunContext, SpecError
+
+_LOG_LARGEST_FLOAT = math.log(sys.float_info.max)
 
 
 def _torch(name: str) -> dict[str, Builder | Coder]:
@@ -46,7 +50,7 @@ def _lambda(name: str) -> dict[str, Builder | Coder]:
 
 
 def lr_param(name: str, default: Any, help: str, low: float = 0.0, low_open: bool = True) -> Param:
-    return Param(name, "float", default, help, low=low, high=10.0, low_open=low_open, log=low_open)
+    return Param(name, "float", default, help, low=low, low_open=low_open, log=low_open, slider_high=10.0)
 
 
 # torch divides by a warm-up's start factor (ConstantLR, LinearLR); a tinier one underflows lr × factor to 0
@@ -58,19 +62,19 @@ def factor_param(name: str, default: Any, help: str) -> Param:
 
 
 def gamma_param(default: Any, help: str = "multiplies the lr at each decay") -> Param:
-    return Param("gamma", "float", default, help, low=0.0, high=1.0, low_open=True)
+    return Param("gamma", "float", default, help, low=0.0, slider_high=1.0)
 
 
 def steps_param(name: str, default: Any, help: str, low: int = 1) -> Param:
     """A length in scheduler steps: any length is valid, sliders span the run."""
-    return Param(name, "int", default, help, low=low, high=10**6, spans_run=True)
+    return Param(name, "int", default, help, low=low, spans_run=True)
 
 
 def momentum_params(base: float, high: float) -> tuple[Param, ...]:
     return (
         Param("cycle_momentum", "bool", True, "cycle momentum (SGD) or beta1 (Adam) against the lr; torch's default"),
-        Param("base_momentum", "float", base, "momentum at the lr's peak", low=0.0, high=1.0, high_open=True),
-        Param("max_momentum", "float", high, "momentum at the lr's trough", low=0.0, high=1.0, high_open=True),
+        Param("base_momentum", "float", base, "momentum at the lr's peak", low=0.0, slider_high=0.99),
+        Param("max_momentum", "float", high, "momentum at the lr's trough", low=0.0, slider_high=0.99),
     )
 
 
@@ -79,16 +83,16 @@ def _increasing(name: str, values: list[int]) -> None:
         raise SpecError(f"{name} must be strictly increasing (got {values})", name)
 
 
-def _multistep_rules(params: dict, ctx: RunContext) -> None:
-    _increasing("milestones", params["milestones"])
-
-
 def _cyclic_rules(params: dict, ctx: RunContext) -> None:
     if params["max_lr"] <= params["base_lr"]:
         raise SpecError(
             f"max_lr must be above base_lr (got max_lr={params['max_lr']:g}, base_lr={params['base_lr']:g})",
             "max_lr",
         )
+    gamma = params["gamma"]  # exp_range scales by gamma ** step: torch accepts any gamma, its float power overflows
+    if params["mode"] == "exp_range" and gamma > 1 and ctx.horizon * math.log(gamma) >= _LOG_LARGEST_FLOAT:
+        raise SpecError(f"gamma must be below {math.exp(_LOG_LARGEST_FLOAT / ctx.horizon):.4g} with mode='exp_range' "
+                        f"over {ctx.horizon:,} steps: torch's gamma ** step overflows (got {gamma:g})", "gamma")
 
 
 def _cyclic_markers(params: dict, ctx: RunContext) -> list[int]:
@@ -109,14 +113,6 @@ def _one_cycle_rules(params: dict, ctx: RunContext) -> None:
         high, phases = ((total + 1) / (2 * total), " with three_phase") if three_phase else (1.0, "")
         raise SpecError(f"pct_start must be > {1 / total:.3g} and < {high:.3g} for total_steps={total}{phases} "
                         f"(got {pct:g}): otherwise a phase of OneCycleLR has no step", "pct_start")
-
-
-def eta_min_rules(params: dict, ctx: RunContext) -> None:
-    """CosineAnnealingLR's stepwise update scales the lr only when eta_min is 0; otherwise it adds to it,
-    which, inside ChainedScheduler where other parts scale the same lr, can drive it below zero."""
-    if ctx.chained and params["eta_min"] > 0:
-        raise SpecError(f"eta_min must be 0 inside ChainedScheduler (got {params['eta_min']:g}): only then does "
-                        "the cosine scale the lr the other parts set instead of adding to it", "eta_min")
 
 
 def default_milestones(ctx: RunContext) -> list[int]:
@@ -205,10 +201,10 @@ SchedulerSpec(
     formula=r"\eta_t = \eta_0 \cdot \gamma^{\,|\{m \in \text{milestones} : m \le t\}|}",
     params=
     (Param("milestones", "ints", lambda ctx: sorted({max(1, ctx.horizon // 2), max(1, 3 * ctx.horizon // 4)}),
-           "steps at which the lr is multiplied by gamma", low=1, high=lambda ctx: ctx.horizon,
-           why="inside the run"),
+           "steps at which the lr is multiplied by gamma (torch counts repeats, in any order)", low=0,
+           spans_run=True),
      gamma_param(0.1)),
-    **_torch("MultiStepLR"), rules=_multistep_rules, markers=_milestone_markers,
+    **_torch("MultiStepLR"), markers=_milestone_markers,
 ),
 
 SchedulerSpec(
@@ -251,7 +247,7 @@ SchedulerSpec(
     formula=r"\eta_t = \eta_0 \left(1 - \frac{\min(t, T)}{T}\right)^{p}",
     params=
     (steps_param("total_iters", lambda ctx: ctx.horizon, "steps until the lr reaches 0"),
-     Param("power", "float", 1.0, "exponent of the decay", low=0.0, high=10.0)),
+     Param("power", "float", 1.0, "exponent of the decay", low=0.0, slider_high=10.0)),
     **_torch("PolynomialLR"), markers=_total_iters_marker,
     note="torch's own default is total_iters=5, whatever the run's length.",
 ),
@@ -263,9 +259,9 @@ SchedulerSpec(
     formula=r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi t}{T_{max}}\right)",
     params=
     (Param("T_max", "int", lambda ctx: ctx.horizon, "steps of the half cosine", low=1,
-           high=lambda ctx: 10 * ctx.horizon),
+           slider_high=lambda ctx: 10 * ctx.horizon),
      lr_param("eta_min", 0.0, "lowest lr", low_open=False)),
-    **_torch("CosineAnnealingLR"), rules=eta_min_rules,
+    **_torch("CosineAnnealingLR"),
     markers=lambda params, ctx: [params["T_max"]] if params["T_max"] < ctx.horizon else [],
     note="Past T_max the lr climbs back up (the cosine is periodic); it is not held at eta_min.",
 ),
@@ -276,7 +272,7 @@ SchedulerSpec(
     formula=r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi T_{cur}}{T_i}\right)",
     params=
     (steps_param("T_0", lambda ctx: max(1, ctx.horizon // 4), "steps of the first cycle"),
-     Param("T_mult", "int", 1, "each cycle is T_mult times longer than the last", low=1, high=10),
+     Param("T_mult", "int", 1, "each cycle is T_mult times longer than the last", low=1, slider_high=10),
      lr_param("eta_min", 0.0, "lowest lr", low_open=False)),
     **_torch("CosineAnnealingWarmRestarts"), markers=_restarts,
 ),
@@ -291,7 +287,7 @@ SchedulerSpec(
      lr_param("max_lr", lambda ctx: ctx.lr, "upper bound of the cycle"),
      steps_param("step_size_up", lambda ctx: max(1, ctx.horizon // 4), "steps from base_lr up to max_lr"),
      Param("step_size_down", "int", None, "steps back down (empty: same as up)", low=1,
-           high=lambda ctx: max(1, ctx.horizon), optional=True),
+           slider_high=lambda ctx: max(1, ctx.horizon), optional=True),
      Param("mode", "choice", "triangular", "how the amplitude changes",
            choices=("triangular", "triangular2", "exp_range")),
      gamma_param(lambda ctx: round(0.1 ** (1 / ctx.horizon), 4), "amplitude factor per step (exp_range)"),
@@ -311,16 +307,17 @@ SchedulerSpec(
     params=
     (lr_param("max_lr", lambda ctx: ctx.lr, "peak lr (the optimizer's lr is ignored)"),
      Param("total_steps", "int", lambda ctx: max(2, ctx.horizon), "steps in the cycle; at least the run's length",
-           low=lambda ctx: ctx.horizon, high=lambda ctx: 10 * ctx.horizon,
+           low=lambda ctx: ctx.horizon, slider_high=lambda ctx: 10 * ctx.horizon,
            why="at least the run's length in scheduler steps"),
      Param("pct_start", "float", lambda ctx: 0.3 if 0.3 * ctx.horizon > 1 else min(0.9, round(1.5 / ctx.horizon, 2)),
            "fraction of the cycle spent warming up", low=0.0, high=1.0,
            low_open=True, high_open=True),
      Param("anneal_strategy", "choice", "cos", "shape of warm-up and decay", choices=("cos", "linear")),
      *momentum_params(0.85, 0.95),
-     Param("div_factor", "float", 25.0, "initial lr = max_lr / div_factor", low=1.0, high=1e4, log=True),
-     Param("final_div_factor", "float", 1e4, "final lr = initial lr / final_div_factor", low=1.0, high=1e6,
-           log=True),
+     Param("div_factor", "float", 25.0, "initial lr = max_lr / div_factor", low=0.0, low_open=True, log=True,
+           slider_low=1.0, slider_high=1e4),
+     Param("final_div_factor", "float", 1e4, "final lr = initial lr / final_div_factor", low=0.0, low_open=True,
+           log=True, slider_low=1.0, slider_high=1e6),
      Param("three_phase", "bool", False, "anneal back to the initial lr before the final decay")),
     **_torch("OneCycleLR"), rules=_one_cycle_rules,
     markers=lambda params, ctx: [max(0, round(params["pct_start"] * params["total_steps"]) - 1)],
@@ -339,16 +336,15 @@ SchedulerSpec(
     (Param("factor", "float", 0.1, "multiplier at each reduction", low=0.0, high=1.0, low_open=True,
            high_open=True),
      Param("patience", "int", lambda ctx: max(1, ctx.epochs // 10), "epochs without improvement to wait",
-           low=0, high=lambda ctx: max(0, ctx.epochs)),
-     Param("threshold", "float", 1e-4, "smallest change that counts as an improvement", low=0.0, high=1.0),
+           low=0, slider_high=lambda ctx: max(0, ctx.epochs)),
+     Param("threshold", "float", 1e-4, "smallest change that counts as an improvement", low=0.0, slider_high=1.0),
      Param("threshold_mode", "choice", "rel", "threshold relative to the best loss, or absolute",
            choices=("rel", "abs")),
-     Param("cooldown", "int", 0, "epochs to wait after a reduction", low=0, high=lambda ctx: max(0, ctx.epochs)),
+     Param("cooldown", "int", 0, "epochs to wait after a reduction", low=0,
+           slider_high=lambda ctx: max(0, ctx.epochs)),
      lr_param("min_lr", 0.0, "the lr never goes below this", low_open=False),
-     Param("eps", "float", 1e-8, "smaller lr changes are skipped", low=0.0, high=1.0)),
+     Param("eps", "float", 1e-8, "smaller lr changes are skipped", low=0.0, slider_high=1.0)),
     **_torch("ReduceLROnPlateau"), needs_metric=True,
-    note="Needs scheduler.step(val_loss) once per epoch; lrviz feeds it the validation loss (the training "
-         "loss if there is no validation split). It cannot go inside SequentialLR or ChainedScheduler.",
 ),
 
 SchedulerSpec(
@@ -356,15 +352,18 @@ SchedulerSpec(
     explain="Composes schedules in time, e.g. a linear warm-up then cosine decay. Each part restarts from the base lr.",
     formula=r"\eta_t = \text{scheduler}_i(t - m_{i-1}) \text{ for } m_{i-1} \le t < m_i",
     params=
-    (Param("milestones", "ints", default_milestones, "steps at which the next schedule takes over", low=1,
-           high=lambda ctx: max(1, ctx.horizon - 1), why="inside the run, so that every part gets a step"),),
+    (Param("milestones", "ints", default_milestones, "steps at which the next schedule takes over (one past the "
+           "run's end never switches)", low=1, slider_high=lambda ctx: max(1, ctx.horizon - 1)),),
     build=_sequential_build, code=_sequential_code, rules=_sequential_rules, composite=True, restarts_parts=True,
     restartable=False,
     default_children=lambda ctx: ("LinearLR(start_factor=0.1)", "CosineAnnealingLR()"),
     markers=_milestone_markers,
     note="At each milestone the next scheduler starts from the base lr, not from where the previous one ended. "
-         "A composite first part (SequentialLR, ChainedScheduler, a warm-up recipe) is stepped one extra time "
-         "while SequentialLR is built, so one of its values is skipped.",
+         "A first part that is itself a SequentialLR (or WarmupCosine or WarmupStableDecay, built on one) is "
+         "stepped one extra time while SequentialLR is built, so its first value is skipped. A ChainedScheduler "
+         "first part loses no step, but torch redoes its parts' first update: with a part that updates the lr it "
+         "already holds (ExponentialLR, MultiplicativeLR, PolynomialLR, CosineAnnealingLR) its first values "
+         "differ from the same ChainedScheduler alone. The charts show torch's values.",
 ),
 
 SchedulerSpec(

@@ -13,7 +13,7 @@ from string import Template
 
 from lrviz.experiment import TRUE_BIAS, TRUE_WEIGHTS, Experiment
 from lrviz.results import DIVERGED_LOSS
-from lrviz.spec import Schedule, resolve
+from lrviz.schedule import Schedule, resolve
 
 # string.Template: `$name` never clashes with the braces of the generated f-strings
 _HEAD = Template('''"""$label

@@ -19,7 +19,7 @@ from lrviz.experiment import MAX_SCHEDULES, Experiment
 from lrviz.limits import check_request
 from lrviz.params import RunContext, SpecError
 from lrviz.registry import Scheduler
-from lrviz.spec import Resolved, Schedule, resolve
+from lrviz.schedule import Resolved, Schedule, resolve
 
 # errors torch (or a user's formula) may raise while building or stepping a scheduler
 SCHEDULER_ERRORS = (ValueError, ArithmeticError, TypeError, IndexError, KeyError, RuntimeError)

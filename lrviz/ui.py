@@ -18,7 +18,7 @@ from lrviz.config import Config
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.params import Param, RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY
-from lrviz.spec import Resolved, Schedule, child_contexts, parse, resolve
+from lrviz.schedule import Resolved, Schedule, child_contexts, parse, resolve
 from lrviz.traces import lr_trace
 
 Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
@@ -205,7 +205,7 @@ def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: in
         text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         st.text_input(label, value=text, max_chars=200, **kwargs)
     elif param.optional and param.kind == "int":
-        st.number_input(label, min_value=int(low), max_value=int(high), value=value, step=1,
+        st.number_input(label, min_value=int(low), max_value=max(int(high), value or 0), value=value, step=1,
                         placeholder="empty: same as step_size_up", **kwargs)
     elif not isinstance(value, int | float) or isinstance(value, bool):
         st.text_input(label, value=str(value), **kwargs)  # a loaded value of the wrong type: show it as typed

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lrviz import REGISTRY, Experiment, RunContext, Schedule, schedule
 from lrviz.formula import FUNCTIONS, VARIADIC
 from lrviz.params import Param
-from lrviz.spec import child_contexts
+from lrviz.schedule import child_contexts
 
 ONE_ARGUMENT = sorted(set(FUNCTIONS) - set(VARIADIC))
 
@@ -132,6 +132,7 @@ def values(param: Param, ctx: RunContext, size: int | None = None) -> st.SearchS
         numbers = st.one_of(_numbers(param, *param.slider_range(ctx)), _numbers(param, *param.bounds(ctx)))
         if param.kind == "ints":
             low, high = param.bounds(ctx)
+            high = param.slider_range(ctx)[1] if high is None else high  # no upper bound: up to the slider's end
             room = int(high - low + 1)
             length = {} if size is None else dict(min_size=min(size, room), max_size=min(size, room))
             drawn = st.lists(_numbers(param, low, high), unique=True, **({"max_size": 4} | length)).map(sorted)
@@ -206,7 +207,10 @@ def bad_values(param: Param, ctx: RunContext) -> st.SearchStrategy:
         options += [outside(param, ctx).map(lambda value: [value]), st.integers(),
                     st.sampled_from([[True], [1.5], ["1"], [math.nan], [[1]], "1, 2", {1: 2}])]
     else:
-        options += [outside(param, ctx), _NOT_NUMBERS, st.sampled_from([10**400, -(10**400)])]
+        options += [outside(param, ctx), _NOT_NUMBERS]
+        low, high = param.bounds(ctx)  # a whole number too large for a float is bad only for a float or a bound
+        options += [st.just(huge) for huge in (10**400, -(10**400))
+                    if param.kind == "float" or (high if huge > 0 else low) is not None]
         if param.kind == "int":
             options.append(st.floats(-1e6, 1e6).filter(lambda x: not x.is_integer()))
     return st.one_of(*options)

@@ -14,7 +14,7 @@ from lrviz import SpecError, schedule
     ([schedule("StepLR", schedule("ExponentialLR"))], {}, "StepLR takes keyword arguments only"),
     ([schedule("SequentialLR", 42, "StepLR()")], {}, "a schedule is text like"),
     ([schedule("StepLR", step_size=np.float64(3.5))], {}, "StepLR: step_size must be a whole number"),
-    ([schedule("StepLR", gamma=np.float64("nan"))], {}, "StepLR: gamma must be a finite number > 0 and ≤ 1 (got nan)"),
+    ([schedule("StepLR", gamma=np.float64("nan"))], {}, "StepLR: gamma must be a finite number ≥ 0 (got nan)"),
     (["StepLR()"], {"epochs": np.int64(0)}, "epochs must be ≥ 1 and ≤ 1,000 (got 0)"),
     (["StepLR()"], {"epochs": None}, "epochs needs a value"),
     (["StepLR()"], {"epoch": 3}, "unknown parameter 'epoch'"),

@@ -83,7 +83,7 @@ def test_experiment_controls_retrain_every_schedule(kind, name, value):
     (5, "select_slider", "max_lr", 0.001, "max_lr must be above base_lr"),
     (3, "text_input", "lr_lambda", "1 / (1 + epoch", "does not parse"),
     (3, "text_input", "lr_lambda", "__import__('os').getcwd()", "only these functions can be called"),
-    (4, "text_input", "milestones", "8, 3", "strictly increasing"),
+    (4, "text_input", "milestones", "8, -3", "must be ≥ 0"),
     (4, "text_input", "milestones", "3, x", "whole numbers"),
     (3, "text_input", "lr_lambda", "1 - 0.2 * epoch", "negative"),
 ])

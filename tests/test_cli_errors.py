@@ -22,7 +22,7 @@ HOSTILE = f"LambdaLR(lr_lambda='__import__(\"os\").system(\"touch {MARKER}\")')"
 BAD_INPUT = {
     "unknown scheduler": (["Nope()"], {}),
     "unknown parameter": (["StepLR(stepsize=4)"], {}),
-    "out-of-range value": (["StepLR(gamma=2)"], {}),
+    "out-of-range value": (["StepLR(gamma=-2)"], {}),
     "wrong type": (["StepLR(step_size='4')"], {}),
     "bad formula": (["LambdaLR(lr_lambda='epoch +')"], {}),
     "hostile formula": ([HOSTILE], {}),

@@ -33,7 +33,7 @@ def test_query_round_trip():
     ({"experiment": {"epochs": "many", "lr": 0.02}, "schedules": ["StepLR()"]}, 1, ["epochs"]),
     ({"experiment": {"epochs": 10**9}, "schedules": ["StepLR()"]}, 1, ["epochs"]),
     ({"experiment": {"rm -rf": 1}, "schedules": ["StepLR()", "Nope()"]}, 1, ["rm -rf", "Nope"]),
-    ({"schedules": ["StepLR(gamma=5)", 42, None, "__import__('os')"]}, 0,
+    ({"schedules": ["StepLR(gamma=-5)", 42, None, "__import__('os')"]}, 0,
      ["gamma", "42", "None", "unknown scheduler '__import__'"]),
     ({"schedules": "StepLR()"}, 0, ["must be a list"]),
     ({"experiment": [], "schedules": ["LambdaLR(lr_lambda='().__class__')"]}, 0, ["experiment", "lr_lambda"]),

@@ -1,6 +1,10 @@
 """The training engine: real, fair, and equal to the plain torch loop."""
 
+import json
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -72,6 +76,29 @@ def test_divergence_is_a_result_and_leaves_the_others_alone():
     assert not calm["diverged"].any() and calm["loss"].notna().all()
 
 
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_a_diverged_run_keeps_its_schedule(engine):
+    """lr and momentum do not depend on the loss: they stay after divergence; losses and weights do not."""
+    specs = ["StepLR(step_size=2, gamma=0.5)", "OneCycleLR()"]
+    frame = lrviz.run(specs, lr=10.0, epochs=6, engine=engine)
+    planned = lrviz.run(specs, lr=1e-3, epochs=6)  # the same schedules, trained without diverging
+    for spec in specs:
+        mine = frame[frame["schedule"] == spec]
+        assert mine["diverged"].any()
+        first = mine.loc[mine["diverged"], "epoch"].min()
+        assert mine.loc[mine["epoch"] >= first, ["loss", "w1", "bias"]].isna().all().all()
+        np.testing.assert_allclose(mine["lr"], 1e4 * planned.loc[planned["schedule"] == spec, "lr"], rtol=1e-9)
+        assert mine["momentum"].notna().all()
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_reduce_lr_on_plateau_holds_its_lr_after_divergence(engine):
+    frame = lrviz.run(["ReduceLROnPlateau(patience=0)"], lr=10.0, epochs=6, engine=engine)
+    first = frame.loc[frame["diverged"], "epoch"].min()
+    after = frame.loc[frame["epoch"] >= first, "lr"]
+    assert after.notna().all() and after.nunique() == 1
+
+
 def test_epoch_frame_columns_and_lr_is_the_first_step_of_the_epoch():
     frame = lrviz.run(["StepLR(step_size=2)"], epochs=4, val_fraction=0.2, momentum=0.9)
     assert list(frame.columns) == ["schedule", "epoch", "step", "lr", "momentum", "loss", "val_loss", "diverged",
@@ -118,34 +145,71 @@ def test_a_schedule_trains_bit_identically_alone_or_with_others(options):
         assert mine.to_csv(index=False) == alone.to_csv(index=False), name
 
 
-def test_a_composite_first_part_of_sequential_lr_shows_torchs_skipped_value_without_its_warning():
-    def by_hand(make):
-        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+def _lrs_by_hand(make, epochs: int = 8) -> list[float]:
+    """The lr of each epoch of torch's own loop: optimizer.step(), then scheduler.step()."""
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         scheduler = make(optimizer)
         lrs = []
-        for _ in range(8):
+        for _ in range(epochs):
             lrs.append(optimizer.param_groups[0]["lr"])
             optimizer.step()
             scheduler.step()
-        return lrs
+    return lrs
 
-    def chained(optimizer):
-        return lr_scheduler.ChainedScheduler([lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=5),
-                                              lr_scheduler.ExponentialLR(optimizer, gamma=0.9)], optimizer)
 
-    def sequential(optimizer):
-        first = chained(optimizer)
-        return lr_scheduler.SequentialLR(optimizer, [first, lr_scheduler.ConstantLR(optimizer, factor=1.0)], [6])
+def _run_without_warnings(text: str) -> list[float]:
+    """lrviz's lrs, computed in a fresh Python as the server runs it (pytest replaces the warning filters),
+    whose stderr must not hold torch's "scheduler.step() before optimizer.step()" about SequentialLR's build."""
+    program = f"import json, lrviz; print(json.dumps(lrviz.run([{text!r}], epochs=8)['lr'].tolist()))"
+    done = subprocess.run([sys.executable, "-W", "default", "-c", program], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent.parent)
+    assert "optimizer.step()" not in done.stderr
+    return json.loads(done.stdout)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # torch's "scheduler.step() before optimizer.step()" must not reach the log
-        frame = lrviz.run(["SequentialLR(ChainedScheduler(LinearLR(start_factor=0.1, total_iters=5), "
-                           "ExponentialLR(gamma=0.9)), ConstantLR(factor=1.0), milestones=[6])"], epochs=8)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = by_hand(sequential)
-    np.testing.assert_allclose(frame["lr"], expected, rtol=1e-12)
-    assert expected[:6] != by_hand(chained)[:6]  # the torch quirk SequentialLR's note tells of
+
+def _warmup(optimizer):
+    return lr_scheduler.SequentialLR(optimizer, [lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=2),
+                                                 lr_scheduler.ExponentialLR(optimizer, gamma=0.9)], [2])
+
+
+def _linear_times_constant(optimizer):  # torch's own test_sequentiallr5
+    return lr_scheduler.ChainedScheduler([lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=5),
+                                          lr_scheduler.ConstantLR(optimizer, factor=0.1, total_iters=5)], optimizer)
+
+
+def test_a_sequential_lr_first_part_of_sequential_lr_skips_a_value_as_torch_does():
+    def outer(optimizer):
+        return lr_scheduler.SequentialLR(optimizer, [_warmup(optimizer), lr_scheduler.ConstantLR(optimizer, 1.0)], [6])
+
+    shown = _run_without_warnings("SequentialLR(SequentialLR(LinearLR(start_factor=0.1, total_iters=2), "
+                                  "ExponentialLR(gamma=0.9), milestones=[2]), ConstantLR(factor=1.0), milestones=[6])")
+    expected = _lrs_by_hand(outer)
+    np.testing.assert_allclose(shown, expected, rtol=1e-12)
+    alone = _lrs_by_hand(_warmup)
+    np.testing.assert_allclose(expected[1:6], alone[2:7], rtol=1e-12)  # the value at epoch 1 is skipped
+    assert expected[1] != alone[1]
+
+
+def test_a_chained_scheduler_first_part_of_sequential_lr_skips_no_value():
+    def outer(optimizer):
+        second = lr_scheduler.ConstantLR(optimizer, factor=0.5, total_iters=5)
+        return lr_scheduler.SequentialLR(optimizer, [_linear_times_constant(optimizer), second], [5])
+
+    shown = _run_without_warnings("SequentialLR(ChainedScheduler(LinearLR(start_factor=0.1, total_iters=5), "
+                                  "ConstantLR(factor=0.1, total_iters=5)), ConstantLR(factor=0.5, total_iters=5), "
+                                  "milestones=[5])")
+    expected = _lrs_by_hand(outer)
+    np.testing.assert_allclose(shown, expected, rtol=1e-12)
+    np.testing.assert_allclose(expected[:5], _lrs_by_hand(_linear_times_constant)[:5], rtol=1e-12)
+
+
+def test_the_sequential_lr_note_names_only_sequential_lr_as_skipping_a_value():
+    note = lrviz.REGISTRY["SequentialLR"].note
+    skipping = note[note.index("A first part"):note.index("its first value is skipped")]
+    assert "SequentialLR" in skipping and "ChainedScheduler" not in skipping
+
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

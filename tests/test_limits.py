@@ -9,7 +9,7 @@ from lrviz import REGISTRY, SpecError
 from lrviz.experiment import MAX_EPOCHS, MAX_SAMPLE_PASSES, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS
 from lrviz.formula import MAX_LENGTH
 from lrviz.limits import MAX_REFERENCE_STEPS, MAX_ROWS, MAX_SCHEDULER_UPDATES
-from lrviz.spec import MAX_NESTING, MAX_SPEC_LENGTH
+from lrviz.schedule import MAX_NESTING, MAX_SPEC_LENGTH
 
 QUICK = 2.0  # seconds: a refusal does no training, so anything near this means work was done first
 LONG_PER_BATCH = dict(samples=2000, batch_size=1, epochs=100, step_per="batch")  # 200,000 scheduler steps

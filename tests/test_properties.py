@@ -41,8 +41,9 @@ def test_values_in_range_train_or_break_a_named_rule(name, data):
     per = data.draw(st.sampled_from(["epoch", "step"]), label="per")
     try:
         frame = lrviz.run([text], per=per, **experiment.options())
-    except SpecError as error:  # only a formula may fail while stepping (negative, overflow, log(0), ...)
-        assert error.param == "lr_lambda" and "lr_lambda" in str(error), str(error)
+    except SpecError as error:  # a formula failing (negative, overflow, log(0), ...), or an lr torch lets leave
+        # the finite non-negative numbers (gamma 1e6 overflows; a chained cosine with eta_min > 0 goes below 0)
+        assert (error.param == "lr_lambda" and "lr_lambda" in str(error)) or "the lr goes to" in str(error), str(error)
         return
     assert frame.to_csv(index=False)
     lr = frame.loc[~frame["diverged"], "lr"].to_numpy()
@@ -119,11 +120,11 @@ FOUND = [
      "WarmupCosine cannot be a later part of SequentialLR"),
     ("SequentialLR(StepLR(), ChainedScheduler(), milestones=[5])", {},
      "ChainedScheduler cannot be a later part of SequentialLR"),
-    # with eta_min > 0 the chained cosine update adds to an lr another part has scaled: it went to -0.899
+    # with eta_min > 0 the chained cosine update adds to an lr another part has scaled: torch takes it below 0
     ("ChainedScheduler(StepLR(), CosineAnnealingLR(T_max=1, eta_min=1.0))", PER_BATCH,
-     "CosineAnnealingLR: eta_min must be 0 inside ChainedScheduler"),
+     "ChainedScheduler: the lr goes to -"),
     # an integer literal too large for a float: OverflowError
-    (f"StepLR(gamma={10**400})", {}, "StepLR: gamma must be > 0 and ≤ 1 (got 100000…(401 digits))"),
+    (f"StepLR(gamma={10**400})", {}, "StepLR: gamma must be a number a float can hold (got 100000…(401 digits))"),
 ]
 
 

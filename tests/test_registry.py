@@ -36,6 +36,17 @@ OTHER_PARAMETERS = {
     "InverseSqrt": "InverseSqrt(warmup=4)",
     "WarmupCosine": "WarmupCosine(warmup=3, start_factor=0.2, eta_min=0.001)",
     "WarmupStableDecay": "WarmupStableDecay(warmup=2, decay=4, start_factor=0.1, end_factor=0.1)",
+    "get_constant_schedule_with_warmup": "get_constant_schedule_with_warmup(num_warmup_steps=4)",
+    "get_linear_schedule_with_warmup": "get_linear_schedule_with_warmup(num_warmup_steps=2, num_training_steps=8)",
+    "get_cosine_schedule_with_warmup": "get_cosine_schedule_with_warmup(num_warmup_steps=2, num_training_steps=9, "
+                                       "num_cycles=1.5)",
+    "get_cosine_with_hard_restarts_schedule_with_warmup": "get_cosine_with_hard_restarts_schedule_with_warmup("
+                                                          "num_warmup_steps=1, num_training_steps=9, num_cycles=3)",
+    "get_polynomial_decay_schedule_with_warmup": "get_polynomial_decay_schedule_with_warmup(num_warmup_steps=2, "
+                                                 "num_training_steps=7, lr_end=0.01, power=2.0)",
+    "get_inverse_sqrt_schedule": "get_inverse_sqrt_schedule(num_warmup_steps=3, timescale=5)",
+    "get_wsd_schedule": "get_wsd_schedule(num_warmup_steps=2, num_decay_steps=4, num_stable_steps=3, "
+                        "warmup_type='cosine', decay_type='1-sqrt', min_lr_ratio=0.1)",
 }
 DEFAULTS = [f"{name}()" for name in lrviz.REGISTRY]
 EXPERIMENT = dict(epochs=10, samples=200, batch_size=20)

@@ -13,23 +13,14 @@ RULES = {
         "CyclicLR(base_lr=0.1, max_lr=0.1)", "max_lr",
         "CyclicLR: max_lr must be above base_lr (got max_lr=0.1, base_lr=0.1)",
         "CyclicLR(base_lr=0.1, max_lr=0.100001)"),
-    "MultiStepLR milestones increasing": (
-        "MultiStepLR(milestones=[20, 20])", "milestones",
-        "MultiStepLR: milestones must be strictly increasing (got [20, 20])",
-        "MultiStepLR(milestones=[20, 21])"),
-    "MultiStepLR milestones inside the run": (
-        "MultiStepLR(milestones=[10, 51])", "milestones",
-        "MultiStepLR: each value of milestones must be ≥ 1 and ≤ 50, inside the run (got 51)",
-        "MultiStepLR(milestones=[1, 50])"),
+    "CyclicLR exp_range's gamma ** step stays a float": (
+        "CyclicLR(mode='exp_range', gamma=2e6)", "gamma",
+        "CyclicLR: gamma must be below 1.462e+06 with mode='exp_range' over 50 steps: torch's gamma ** step overflows",
+        "CyclicLR(mode='exp_range', gamma=1.4e6)"),
     "SequentialLR milestones increasing": (
         "SequentialLR(StepLR(), ExponentialLR(), LinearLR(), milestones=[30, 10])", "milestones",
         "SequentialLR: milestones must be strictly increasing (got [30, 10])",
         "SequentialLR(StepLR(), ExponentialLR(), LinearLR(), milestones=[10, 11])"),
-    "SequentialLR milestones inside the run": (
-        "SequentialLR(StepLR(), ExponentialLR(), milestones=[50])", "milestones",
-        "SequentialLR: each value of milestones must be ≥ 1 and ≤ 49, inside the run, so that every part gets "
-        "a step (got 50)",
-        "SequentialLR(StepLR(), ExponentialLR(), milestones=[49])"),
     "SequentialLR one milestone fewer than schedulers": (
         "SequentialLR(StepLR(), ExponentialLR(), milestones=[5, 10])", "milestones",
         "SequentialLR: milestones must have one value fewer than there are schedules: 2 schedules need 1 "
@@ -37,7 +28,7 @@ RULES = {
         "SequentialLR(StepLR(), ExponentialLR(), milestones=[5])"),
     "OneCycleLR total_steps at least the run": (
         "OneCycleLR(total_steps=49)", "total_steps",
-        "OneCycleLR: total_steps must be ≥ 50 and ≤ 500, at least the run's length in scheduler steps (got 49)",
+        "OneCycleLR: total_steps must be ≥ 50, at least the run's length in scheduler steps (got 49)",
         "OneCycleLR(total_steps=50)"),
     "OneCycleLR every phase gets a step": (
         "OneCycleLR(total_steps=50, pct_start=0.02)", "pct_start",
@@ -55,10 +46,6 @@ RULES = {
         "WarmupCosine(warmup=50)", "warmup",
         "WarmupCosine: warmup must be less than the 50 scheduler steps it runs for (got 50)",
         "WarmupCosine(warmup=49)"),
-    "no eta_min added to a chained lr": (
-        "ChainedScheduler(StepLR(), CosineAnnealingLR(eta_min=0.01))", "eta_min",
-        "CosineAnnealingLR: eta_min must be 0 inside ChainedScheduler (got 0.01)",
-        "ChainedScheduler(StepLR(), CosineAnnealingLR(eta_min=0))"),
 }
 # rules about which schedule may go where: they name the schedules (there is no parameter to name)
 PLACEMENT = {

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from lrviz.experiment import Experiment, make_data
-from lrviz.spec import resolve
+from lrviz.schedule import resolve
 from lrviz.traces import lr_trace
 
 

@@ -1,26 +1,33 @@
-"""Schedules written like PyTorch code: `StepLR(step_size=4, gamma=0.9)`.
+"""Schedules written like PyTorch code: `StepLR(step_size=4, gamma=0.9)`, or pasted from a training script.
 
-`parse` reads such a string with `ast`, accepting literal arguments only; `resolve`
+`parse` reads such a text with `lrviz.code_reader` (never running it) into a `Schedule`, whose
+canonical text is lrviz's form with the scheduler's real parameters; `resolve`
 checks it against the registry for a given run and returns a `Resolved` schedule
 that can build the real torch scheduler, print its code and list its markers.
 """
 
 from __future__ import annotations
 
-import ast
 import difflib
 import itertools
 import numbers
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from typing import Any
 
 from torch.optim import Optimizer
 
-from lrviz.formula import USER_TEXT
+from lrviz.code_reader import Built, read_code
 from lrviz.params import RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY, Scheduler, SchedulerSpec
 
-MAX_SPEC_LENGTH = 2000
+# SequentialLR steps a SequentialLR first part once while it is built, before any optimizer.step(): the
+# value it skips is torch's result (SequentialLR's note says so); torch's warning about the order would
+# only repeat it in the server's log, so that one message is silenced
+warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before `optimizer\.step\(\)`",
+                        category=UserWarning)
+
+MAX_SPEC_LENGTH = 5000  # a block of pasted training code, with its comments
 MAX_NESTING = 3
 
 
@@ -31,6 +38,9 @@ class Schedule:
     name: str
     params: tuple[tuple[str, Any], ...] = ()
     children: tuple[Schedule, ...] = ()
+    # where pasted code built it (0: a one-line text), and how the code computed a parameter, for messages
+    line: int = field(default=0, compare=False, repr=False)
+    origin: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def spec(self) -> SchedulerSpec:
@@ -66,46 +76,21 @@ def _unknown_name(name: str) -> SpecError:
     return SpecError(f"unknown scheduler '{name}': {hint}valid ones are {', '.join(REGISTRY)}", schedule=name)
 
 
-def _from_node(node: ast.AST, depth: int) -> Schedule:
+def _from_built(built: Built, depth: int = 1) -> Schedule:
     if depth > MAX_NESTING:
         raise SpecError(f"schedules nest deeper than {MAX_NESTING} levels")
-    if isinstance(node, ast.Name):  # a bare name: all defaults
-        node = ast.Call(func=node, args=[], keywords=[])
-    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-        raise SpecError("a schedule looks like Name(param=value, ...), e.g. StepLR(step_size=4, gamma=0.9)")
-    name = node.func.id
-    if name not in REGISTRY:
-        raise _unknown_name(name)
-    if node.args and not REGISTRY[name].composite:
-        raise SpecError(f"{name} takes keyword arguments only, like {name}(param=value)", schedule=name)
-    children = tuple(_from_node(arg, depth + 1) for arg in node.args)
-    params = []
-    for keyword in node.keywords:
-        if keyword.arg is None:
-            raise SpecError("** arguments are not allowed", schedule=name)
-        try:
-            value = ast.literal_eval(keyword.value)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            raise SpecError(
-                f"{keyword.arg} must be a literal value (a number, True/False, a quoted formula or a list)",
-                keyword.arg, name,
-            ) from None
-        params.append((keyword.arg, tuple(value) if isinstance(value, list | tuple) else value))
-    return Schedule(name, tuple(params), children)
+    children = tuple(_from_built(child, depth + 1) for child in built.children)
+    return Schedule(built.name, built.params, children, built.line, built.origin)
 
 
 def parse(text: str) -> Schedule:
-    """Parse one schedule string; raise SpecError with a message for the user."""
+    """Read one schedule, as lrviz writes it or as pasted training code; raise SpecError with a message for
+    the user (naming the line of pasted code and the argument)."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty schedule: write one like StepLR(step_size=4, gamma=0.9)")
     if len(text) > MAX_SPEC_LENGTH:
         raise SpecError(f"schedule text is longer than {MAX_SPEC_LENGTH} characters")
-    try:
-        tree = ast.parse(text.strip(), filename=USER_TEXT, mode="eval")
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
-        shown = " ".join(text.split())  # one line, even if the text has several
-        raise SpecError(f"cannot read '{shown:.60}': {getattr(error, 'msg', error)}") from None
-    return _from_node(tree.body, 1)
+    return _from_built(read_code(text))
 
 
 @dataclass(frozen=True)
@@ -122,10 +107,6 @@ class Resolved:
         return self.schedule.spec
 
     def build(self, optimizer: Optimizer) -> Scheduler:
-        # SequentialLR steps a composite first part once while it is built, before any optimizer.step():
-        # the value it skips is torch's result (SequentialLR's note says so); torch's order warning
-        # about it would only repeat it in the server log, so this optimizer counts as stepped
-        optimizer._opt_called = True
         children = [child.build(optimizer) for child in self.children]
         return self.spec.build(optimizer, dict(self.params), self.ctx, children)
 
@@ -177,7 +158,10 @@ def resolve(item: Schedule | str, ctx: RunContext) -> Resolved:
         params = check_all(spec.params, sched.given, own_ctx)
         spec.rules(params, own_ctx)
     except SpecError as error:
-        raise SpecError(f"{sched.name}: {error}", error.param, sched.name) from None
+        where = f"line {sched.line}: " if sched.line else ""
+        how = dict(sched.origin).get(error.param)
+        raise SpecError(f"{where}{sched.name}: {error}{f' (from {how})' if how else ''}", error.param,
+                        sched.name) from None
     for index, child in enumerate(children):
         if child.spec.needs_metric:
             raise SpecError(f"{child.name} cannot go inside {sched.name}: it needs the loss to step", None, sched.name)
