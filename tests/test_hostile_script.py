@@ -74,7 +74,8 @@ def _split(source: str) -> tuple[ast.Module, ast.AST]:
     """The script without `import math` and with the scheduler expression taken out, and that expression."""
     tree = ast.parse(source)
     tree.body = [s for s in tree.body if not (isinstance(s, ast.Import) and s.names[0].name == "math")]
-    assignment = next(s for s in tree.body if isinstance(s, ast.Assign) and getattr(s.targets[0], "id", "") == "scheduler")
+    assignment = next(s for s in tree.body
+                      if isinstance(s, ast.Assign) and getattr(s.targets[0], "id", "") == "scheduler")
     expression, assignment.value = assignment.value, ast.Constant(None)
     return tree, expression
 
