@@ -1,0 +1,85 @@
+"""The worst requests the limits allow, each in a fresh process: seconds and peak memory (not a test).
+
+    python bench/worst_case.py            # every request below
+    python bench/worst_case.py NAME ...   # some of them
+
+Each request is what one page load of the app does for it: the shared training cache trains the
+comparison (per-step weights thinned for the landscape) and the per-epoch table is built. The
+process starts fresh, so the peak RSS includes Python, torch, numpy and pandas (printed as
+"baseline", measured after the imports). The machine is shared: the load average is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GAMMAS = [f"ExponentialLR(gamma={0.9 + i / 1000:.3f})" for i in range(32)]
+
+# name: (experiment options, schedules); each at or near a limit of lrviz/limits.py and lrviz/experiment.py
+REQUESTS: dict[str, tuple[dict, list[str]]] = {
+    "issue-link": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 1000}, GAMMAS),
+    "issue-link-adam": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 1000,
+                         "optimizer": "adam"}, GAMMAS),
+    "most-samples-batch-1": ({"dataset": "classification", "samples": 100_000, "batch_size": 1, "epochs": 2},
+                             GAMMAS),
+    "one-huge-batch": ({"dataset": "classification", "samples": 100_000, "batch_size": 100_000, "epochs": 3},
+                       GAMMAS),
+    "linear-most-steps": ({"samples": 1000, "batch_size": 5, "epochs": 1000, "optimizer": "adam"}, GAMMAS),
+    "per-batch-formulas": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 1000,
+                            "step_per": "batch"},
+                           ["LambdaLR(lr_lambda='1 / (1 + 0.001 * step)')", "OneCycleLR()", "CyclicLR()",
+                            "CosineAnnealingWarmRestarts()"]),
+}
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def one(name: str) -> dict:
+    """Run one request in this process (a fresh one: see main)."""
+    sys.path.insert(0, str(ROOT))
+    from lrviz.cache import TrainingCache
+    from lrviz.experiment import Experiment
+
+    options, schedules = REQUESTS[name]
+    experiment = Experiment.create(**options)
+    cache = TrainingCache()
+    cache.run(["StepLR()"], Experiment.create(samples=20, epochs=1))  # torch's one-time start-up, as the app does
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    result = cache.run(schedules, experiment)
+    result.frame("epoch")
+    seconds = time.perf_counter() - start
+    return {"name": name, "seconds": round(seconds, 2), "peak_rss_mb": round(_rss_mb()),
+            "baseline_rss_mb": round(baseline), "result_mb": round(result.nbytes / 1e6, 1),
+            "cache_mb": round(cache.nbytes / 1e6, 1), "steps": experiment.total_steps,
+            "schedules": len(schedules)}
+
+
+def main(names: list[str]) -> None:
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"(2 shared cores: other work makes every time noisy)")
+    print(f"{'request':24} {'steps':>8} {'K':>3} {'seconds':>8} {'peak RSS MB':>12} {'after imports':>14} "
+          f"{'result MB':>10} {'cache MB':>9}")
+    for name in names or list(REQUESTS):
+        output = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True,
+                                check=True).stdout
+        row = json.loads(output.strip().splitlines()[-1])
+        print(f"{name:24} {row['steps']:>8,} {row['schedules']:>3} {row['seconds']:>8.2f} {row['peak_rss_mb']:>12,} "
+              f"{row['baseline_rss_mb']:>14,} {row['result_mb']:>10} {row['cache_mb']:>9}")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        print(json.dumps(one(sys.argv[2])))
+    else:
+        main(sys.argv[1:])
