@@ -55,7 +55,6 @@ def one(name: str) -> dict:
     sys.path.insert(0, str(ROOT))
     from lrviz.cache import TrainingCache
     from lrviz.experiment import Experiment
-
     from lrviz.limits import estimated_seconds
     from lrviz.params import SpecError
 
