@@ -27,8 +27,8 @@ REQUESTS: dict[str, tuple[dict, list[str]]] = {
     # the issue's link: now refused at once by the cost model (about 14 s of training estimated)
     "issue-link": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 1000}, GAMMAS),
     # the same link at the most epochs the cost model allows for 32 schedules, with SGD and with Adam
-    "issue-link-allowed": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 438}, GAMMAS),
-    "issue-link-allowed-adam": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 359,
+    "issue-link-allowed": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": "most"}, GAMMAS),
+    "issue-link-allowed-adam": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": "most",
                                  "optimizer": "adam"}, GAMMAS),
     # the most samples, in batches of 2: 50,000 steps per epoch, weights 22 per model
     "most-samples-batch-2": ({"dataset": "classification", "samples": 100_000, "batch_size": 2, "epochs": 1},
@@ -37,13 +37,25 @@ REQUESTS: dict[str, tuple[dict, list[str]]] = {
     "one-huge-batch": ({"dataset": "classification", "samples": 100_000, "batch_size": 100_000, "epochs": 3},
                        GAMMAS),
     # the regression with the most optimizer steps the model allows for 32 schedules with Adam
-    "linear-most-steps-adam": ({"samples": 1000, "batch_size": 5, "epochs": 750, "optimizer": "adam"}, GAMMAS),
+    "linear-most-steps-adam": ({"samples": 1000, "batch_size": 5, "epochs": "most", "optimizer": "adam"}, GAMMAS),
     # stepped per batch: scheduler updates (1,000,000) bound it, not training
     "per-batch-schedulers": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 800,
                               "step_per": "batch"},
                              ["LambdaLR(lr_lambda='1 / (1 + 0.001 * step)')", "OneCycleLR()", "CyclicLR()",
                               "CosineAnnealingWarmRestarts()"]),
 }
+
+
+def _experiment(options: dict, count: int):
+    """The experiment of `options`; epochs="most": the most epochs the cost model allows for `count` schedules."""
+    from lrviz.experiment import MAX_EPOCHS, Experiment
+    from lrviz.limits import MAX_TRAINING_SECONDS, estimated_seconds
+
+    if options.get("epochs") != "most":
+        return Experiment.create(**options)
+    fits = [e for e in range(1, MAX_EPOCHS + 1)
+            if estimated_seconds(count, Experiment.create(**{**options, "epochs": e})) <= MAX_TRAINING_SECONDS]
+    return Experiment.create(**{**options, "epochs": max(fits)})
 
 
 def _rss_mb() -> float:
@@ -59,7 +71,7 @@ def one(name: str) -> dict:
     from lrviz.params import SpecError
 
     options, schedules = REQUESTS[name]
-    experiment = Experiment.create(**options)
+    experiment = _experiment(options, len(schedules))
     cache = TrainingCache()
     cache.run(["StepLR()"], Experiment.create(samples=20, epochs=1))  # torch's one-time start-up, as the app does
     baseline = _rss_mb()
