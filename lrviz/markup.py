@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import reprlib
 
 MAX_ECHO = 200  # characters of a user's text that a message repeats
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # CommonMark lets a backslash escape each of these
@@ -19,6 +20,21 @@ def shorten(text: object, limit: int = MAX_ECHO) -> str:
     line = " ".join(str(text).split())
     line = line.encode("utf-8", "backslashreplace").decode("utf-8")
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+_REPR = reprlib.Repr()  # Python 3.11's takes no keywords
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 4, 60, 60
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value as a message may echo it: a bounded repr, whatever its size (a 5,000-digit int, a 1M list)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"{'-' * (value < 0)}a {round(abs(value).bit_length() * 0.30103):,}-digit number"
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # a huge int inside a list: repr() refuses it
+        text = f"a {type(value).__name__}"
+    return shorten(text, limit)
 
 
 def markdown_text(text: object, limit: int = MAX_ECHO) -> str:
