@@ -6,6 +6,7 @@ and the message a user sees when a value is out of range.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 import sys
@@ -245,7 +246,9 @@ def check_all(params: tuple[Param, ...], given: dict[str, Any], ctx: RunContext)
     for name in given:
         if name not in known:
             valid = ", ".join(known) or "none"
-            raise SpecError(f"unknown parameter '{name}' (valid: {valid})", name)
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise SpecError(f"unknown parameter {shown(name, 40)}: {hint}(valid: {valid})", name)
     return {
         name: param.check(given[name], ctx) if name in given else param.default_for(ctx)
         for name, param in known.items()

@@ -85,6 +85,8 @@ def _from_node(node: ast.AST, depth: int) -> Schedule:
     for keyword in node.keywords:
         if keyword.arg is None:
             raise SpecError("** arguments are not allowed", schedule=name)
+        if any(keyword.arg == given for given, _ in params):  # Python refuses this too; the last would win silently
+            raise SpecError(f"{name}: {keyword.arg} is given twice", keyword.arg, name)
         try:
             value = ast.literal_eval(keyword.value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
