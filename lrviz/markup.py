@@ -12,6 +12,8 @@ import re
 import reprlib
 
 MAX_ECHO = 200  # characters of a user's text that a message repeats
+_JOINER = "\u2060"  # WORD JOINER: invisible, and breaks the words GFM's autolink literals look for
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www\.|@)")
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # CommonMark lets a backslash escape each of these
 
 
@@ -38,8 +40,11 @@ def shown(value: object, limit: int = 60) -> str:
 
 
 def markdown_text(text: object, limit: int = MAX_ECHO) -> str:
-    """Shown literally by Streamlit's Markdown: every ASCII punctuation mark backslash-escaped."""
-    return _ASCII_PUNCTUATION.sub(r"\\\1", shorten(text, limit))
+    """Shown literally by Streamlit's Markdown: every ASCII punctuation mark backslash-escaped, and no
+    bare address left for GFM's autolinks (`http://…`, `www.…`, `a@b.c` become links even when escaped):
+    an invisible word joiner goes inside each."""
+    unlinked = _AUTOLINK.sub(lambda found: found.group(0)[0] + _JOINER + found.group(0)[1:], shorten(text, limit))
+    return _ASCII_PUNCTUATION.sub(r"\\\1", unlinked)
 
 
 def plotly_text(text: object, limit: int = MAX_ECHO) -> str:
