@@ -37,25 +37,45 @@ REQUESTS: dict[str, tuple[dict, list[str]]] = {
     "one-huge-batch": ({"dataset": "classification", "samples": 100_000, "batch_size": 100_000, "epochs": 3},
                        GAMMAS),
     # the regression with the most optimizer steps the model allows for 32 schedules with Adam
-    "linear-most-steps-adam": ({"samples": 1000, "batch_size": 5, "epochs": "most", "optimizer": "adam"}, GAMMAS),
-    # stepped per batch: scheduler updates (1,000,000) bound it, not training
-    "per-batch-schedulers": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 800,
+    "linear-most-steps-adam": ({"samples": 200, "batch_size": 1, "epochs": "most", "optimizer": "adam"}, GAMMAS),
+    # stepped per batch: the torch schedulers are stepped at every optimizer step before training
+    "per-batch-schedulers": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": "most",
                               "step_per": "batch"},
                              ["LambdaLR(lr_lambda='1 / (1 + 0.001 * step)')", "OneCycleLR()", "CyclicLR()",
                               "CosineAnnealingWarmRestarts()"]),
 }
 
 
-def _experiment(options: dict, count: int):
-    """The experiment of `options`; epochs="most": the most epochs the cost model allows for `count` schedules."""
+def _experiment(options: dict, schedules: list[str]):
+    """The experiment of `options`; epochs="most": the most epochs every limit allows for `schedules`."""
+    from lrviz.engine import resolve_all
     from lrviz.experiment import MAX_EPOCHS, Experiment
-    from lrviz.limits import MAX_TRAINING_SECONDS, estimated_seconds
+    from lrviz.params import SpecError
+
+    def allowed(epochs: int) -> bool:
+        try:
+            resolve_all(schedules, Experiment.create(**{**options, "epochs": epochs}))
+        except SpecError:
+            return False
+        return True
 
     if options.get("epochs") != "most":
         return Experiment.create(**options)
-    fits = [e for e in range(1, MAX_EPOCHS + 1)
-            if estimated_seconds(count, Experiment.create(**{**options, "epochs": e})) <= MAX_TRAINING_SECONDS]
-    return Experiment.create(**{**options, "epochs": max(fits)})
+    low, high = 1, MAX_EPOCHS  # the limits grow with epochs: the most allowed is found by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if allowed(middle) else (low, middle - 1)
+    return Experiment.create(**{**options, "epochs": low})
+
+
+def _estimate(schedules: list[str], experiment) -> float:
+    from lrviz.limits import estimated_seconds, updates_per_step
+    from lrviz.spec import resolve
+
+    ctx, steps = experiment.context(), experiment.context().horizon
+    updates = sum(updates_per_step(item) * (experiment.epochs if item.needs_metric else steps)
+                  for item in (resolve(text, ctx) for text in schedules))  # fmt: skip
+    return estimated_seconds(len(schedules), experiment, updates)
 
 
 def _rss_mb() -> float:
@@ -67,11 +87,10 @@ def one(name: str) -> dict:
     sys.path.insert(0, str(ROOT))
     from lrviz.cache import TrainingCache
     from lrviz.experiment import Experiment
-    from lrviz.limits import estimated_seconds
     from lrviz.params import SpecError
 
     options, schedules = REQUESTS[name]
-    experiment = _experiment(options, len(schedules))
+    experiment = _experiment(options, schedules)
     cache = TrainingCache()
     cache.run(["StepLR()"], Experiment.create(samples=20, epochs=1))  # torch's one-time start-up, as the app does
     baseline = _rss_mb()
@@ -86,7 +105,7 @@ def one(name: str) -> dict:
     return {"name": name, "seconds": round(seconds, 2), "peak_rss_mb": round(_rss_mb()),
             "baseline_rss_mb": round(baseline), "result_mb": result_mb, "cache_mb": round(cache.nbytes / 1e6, 1),
             "steps": experiment.total_steps, "schedules": len(schedules), "outcome": outcome,
-            "estimate": round(estimated_seconds(len(schedules), experiment), 1)}
+            "estimate": round(_estimate(schedules, experiment), 1)}
 
 
 def main(names: list[str]) -> None:
