@@ -147,12 +147,13 @@ def planned_rates(resolved: list[Resolved], experiment: Experiment) -> tuple[np.
 # float64 elements of one vectorised temporary (16 MB): products over many samples and K models are done in
 # blocks of rows of this size, so memory stays bounded whatever the samples, batch size and schedules
 BLOCK_ELEMENTS = 2_000_000
+CACHE_ELEMENTS = 32_768  # 256 kB: a block of outputs that stays in the CPU's cache while features are added in
 MAX_STEP_POINTS = 2_000  # per-step weights the app keeps per run (landscape, replay), evenly spaced
 
 
-def _row_blocks(rows: int, width: int) -> list[slice]:
-    """Slices of at most BLOCK_ELEMENTS // width rows covering `rows` rows."""
-    size = max(1, BLOCK_ELEMENTS // max(1, width))
+def _row_blocks(rows: int, width: int, elements: int | None = None) -> list[slice]:
+    """Slices of at most (elements or BLOCK_ELEMENTS) // width rows covering `rows` rows."""
+    size = max(1, (elements or BLOCK_ELEMENTS) // max(1, width))
     return [slice(start, min(start + size, rows)) for start in range(0, rows, size)] or [slice(0, 0)]
 
 
@@ -197,23 +198,28 @@ def _linear(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     BLAS picks its kernel by the matrix's width and memory layout, so `x @ matrix` rounds a
     model's outputs differently depending on how many models share the matrix. This sum
     keeps each model's result bit-identical whatever else is trained (tests/test_engine.py).
-    Many samples are summed feature by feature: no (samples, features, models) temporary.
+    Many samples are summed feature by feature, in blocks of rows that stay in the CPU's cache.
     """
     if len(x) <= FEW_ROWS:
         return np.add.reduce(x[:, :, None] * matrix[None], axis=1)
-    out = x[:, :1] * matrix[0]
-    for feature in range(1, x.shape[1]):
-        out += x[:, feature:feature + 1] * matrix[feature]
-    return out
+    return _feature_sums(x, lambda rows, feature: matrix[feature], matrix.shape[1])
 
 
 def _batch_outputs(x: np.ndarray, history: np.ndarray, batch_of_sample: np.ndarray) -> np.ndarray:
     """(n, K · outputs) output of each sample under the weights its batch was trained from, as `_linear` sums."""
     if len(x) <= FEW_ROWS:
         return np.add.reduce(x[:, :, None] * history[batch_of_sample], axis=1)
-    out = x[:, :1] * history[batch_of_sample, 0]
-    for feature in range(1, x.shape[1]):
-        out += x[:, feature:feature + 1] * history[batch_of_sample, feature]
+    return _feature_sums(x, lambda rows, feature: history[batch_of_sample[rows], feature], history.shape[2])
+
+
+def _feature_sums(x: np.ndarray, weights: Callable[[slice, int], np.ndarray], width: int) -> np.ndarray:
+    """Σ_f x[:, f] · weights(rows, f), added feature by feature in order, one cache-sized block of rows at a time."""
+    out = np.empty((len(x), width))
+    for rows in _row_blocks(len(x), width, CACHE_ELEMENTS):
+        block, part = out[rows], x[rows]
+        np.multiply(part[:, :1], weights(rows, 0), out=block)
+        for feature in range(1, x.shape[1]):
+            block += part[:, feature:feature + 1] * weights(rows, feature)
     return out
 
 
