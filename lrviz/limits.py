@@ -33,13 +33,13 @@ MAX_REFERENCE_STEPS = MAX_STEPS  # the reference loop trains one schedule at a t
 FORMULA_PARTS_PER_UPDATE = 8  # evaluating 8 parts of a formula costs about one scheduler step
 
 # µs per optimizer step of the stacked models, per model, and ns per sample × weight × model × epoch,
-# measured on this 2-core machine when lightly loaded (bench/worst_case.py prints estimate and measurement)
+# measured on this 2-core machine at a load average of about 3 (bench/worst_case.py prints estimate and measurement)
 STEP_US = {"linear": 12.0, "classification": 30.0}
 ADAM_STEP_US = 15.0  # Adam and AdamW do a dozen more array operations per step than SGD
 STEP_US_PER_MODEL = {"linear": 0.4, "classification": 1.2}
 SAMPLE_NS = 16.0  # the four passes of an epoch (forward, gradient, mini-batch and epoch losses), per weight
 WEIGHTS = {"linear": 3, "classification": 22}  # (features + 1) × outputs of one model
-MAX_TRAINING_SECONDS = 6.0  # estimated on an idle machine: a loaded one (other sessions) takes up to ~2× that
+MAX_TRAINING_SECONDS = 6.0  # by the estimate: at a load average of 8 requests took up to 2.8× as long (README)
 
 
 def estimated_seconds(count: int, experiment: Experiment, updates: int = 0) -> float:
