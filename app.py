@@ -93,7 +93,7 @@ def header() -> None:
             "mini-batch's loss (faint) beside the loss on the whole training set."
         )
     for notice in ui.state().pop("notices", []):
-        st.warning(f"Not loaded: {notice}", icon=":material/warning:")
+        st.warning(f"Not loaded: {markdown_text(notice, 400)}", icon=":material/warning:")
 
 
 def preset_picker() -> None:
@@ -207,7 +207,7 @@ def train(resolved: list[ui.Resolved], experiment: Experiment) -> Result | None:
     try:
         return training_cache().run(texts, experiment, progress=bar.progress if bar else None)
     except SpecError as error:  # e.g. a formula that fails at some epoch: shown, not raised
-        st.error(str(error), icon=":material/error:")
+        st.error(markdown_text(error, 400), icon=":material/error:")
         return None
     finally:
         if bar:
@@ -332,7 +332,7 @@ def config_loader() -> None:
         try:
             config, dropped = from_json(upload.getvalue())
         except SpecError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(markdown_text(error, 400), icon=":material/error:")
             return
         ui.apply_config(config)
         ui.state()["notices"] = dropped

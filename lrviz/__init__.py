@@ -17,6 +17,7 @@ from lrviz.engine import simulate
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.formula import FormulaError
 from lrviz.limits import check_rows
+from lrviz.markup import shown
 from lrviz.params import RunContext, SpecError
 from lrviz.reference import reference_simulate
 from lrviz.registry import REGISTRY, SchedulerSpec
@@ -44,11 +45,11 @@ def run(schedules: Sequence[str | Schedule] | str, per: str = "epoch", engine: s
     if isinstance(schedules, str | Schedule):
         schedules = [schedules]
     if not isinstance(schedules, Sequence):
-        raise SpecError(f"schedules must be a list of schedules, like ['StepLR()'] (got {schedules!r:.40})")
+        raise SpecError(f"schedules must be a list of schedules, like ['StepLR()'] (got {shown(schedules)})")
     if per not in ("epoch", "step"):
-        raise SpecError(f"per must be 'epoch' or 'step' (got {per!r})", "per")
+        raise SpecError(f"per must be 'epoch' or 'step' (got {shown(per)})", "per")
     if engine not in ("fast", "reference"):
-        raise SpecError(f"engine must be 'fast' or 'reference' (got {engine!r})", "engine")
+        raise SpecError(f"engine must be 'fast' or 'reference' (got {shown(engine)})", "engine")
     experiment = Experiment.create(**options)
     if per == "step":
         check_rows(len(schedules), experiment)

@@ -7,14 +7,17 @@ status 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.limits import LIMITS
-from lrviz.params import Param, SpecError
+from lrviz.markup import shorten
+from lrviz.params import MAX_MESSAGE, Param, SpecError
 from lrviz.registry import REGISTRY
 
 
@@ -23,33 +26,74 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
-        raise UsageError(message)
+    def error(self, message: str) -> None:  # one line, not argparse's usage block, and a guess at a typo
+        raise UsageError(message + _suggestion(message, self))
 
 
-# an option's text becomes the value it spells, or stays text: Param.check then refuses it
-# with the same message the Python API gives
-def _number(text: str) -> int | float | str:
-    for kind in (int, float):
+def _suggestion(message: str, parser: argparse.ArgumentParser) -> str:
+    """ " (did you mean --epochs?)" for a misspelled option or command named in argparse's message."""
+    if message.startswith("unrecognized arguments: "):
+        options = {option for each in _parsers(parser) for option in each._option_string_actions}
+        words = [word.split("=")[0] for word in message.split(": ", 1)[1].split() if word.startswith("-")]
+    elif "invalid choice: " in message:
+        options = {choice for action in parser._actions for choice in (action.choices or ())}
+        words = [message.split("invalid choice: ", 1)[1].split(" (")[0].strip("'")]
+    else:
+        return ""
+    for word in words:
+        if close := difflib.get_close_matches(word, sorted(options), n=1):
+            return f" (did you mean {close[0]}?)"
+    return ""
+
+
+def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parser and its commands' parsers."""
+    commands = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    return [parser, *(sub for action in commands for sub in action.choices.values())]
+
+
+def _typed(param: Param):
+    """An option's argparse type: `Param.from_text` (the same parser as links), its refusals as argparse's."""
+    def convert(text: str) -> Any:
         try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+            return param.from_text(text)
+        except SpecError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = param.kind  # argparse names the type in "invalid int value"
+    return convert
 
 
-def _bool(text: str) -> bool | str:
-    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(text.lower(), text)
+def _values_with_a_minus(argv: list[str]) -> list[str]:
+    """`--lr -inf` as `--lr=-inf`: argparse reads a value starting with '-' as an option unless it looks like
+    a plain negative number, and "-inf", "-1e-3" or "-nan" do not."""
+    joined: list[str] = []
+    for token in argv:
+        previous = joined[-1] if joined else ""
+        if (token.startswith("-") and previous.startswith("--") and "=" not in previous
+                and previous[2:].replace("-", "_") in _NUMERIC and _spells_a_number(token)):  # fmt: skip
+            joined[-1] = f"{previous}={token}"
+        else:
+            joined.append(token)
+    return joined
 
 
-_TYPES = {"int": _number, "float": _number, "bool": _bool, "choice": str}
+def _spells_a_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+_NUMERIC = {param.name for param in EXPERIMENT_PARAMS if param.kind in ("int", "float")}
 
 
 def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
     for param in EXPERIMENT_PARAMS:
         choices = "{" + ",".join(param.choices) + "}"
         parser.add_argument(
-            f"--{param.name.replace('_', '-')}", dest=param.name, type=_TYPES[param.kind],
+            f"--{param.name.replace('_', '-')}", dest=param.name, type=_typed(param),
             default=None, metavar=choices if param.kind == "choice" else param.name.upper(),
             help=f"{param.help} (default {param.default}; {param.describe_range(_ctx())})",
         )
@@ -57,6 +101,8 @@ def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
 
 def _check_output(path: str) -> None:
     """Refuse an output that cannot be written before training, not after."""
+    if not path.strip():
+        raise UsageError("-o needs a file name, or - for standard output")
     target = Path(path)
     folder = target.parent
     if target.is_dir():
@@ -84,8 +130,8 @@ def _parser() -> _Parser:
     _add_experiment_options(export)
     code = commands.add_parser("code", help="print a standalone PyTorch script that trains one schedule",
                                epilog=LIMITS)
-    code.add_argument("-s", "--schedule", required=True, metavar="SPEC",
-                      help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)"')
+    code.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
+                      help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)" (one: a script trains one schedule)')
     _add_experiment_options(code)
     return parser
 
@@ -120,6 +166,8 @@ def _export(args: argparse.Namespace) -> None:
 
     if args.output != "-":
         _check_output(args.output)
+    else:
+        _check_stdout()
     frame = lrviz.run(args.schedule, per=args.per, **_options(args))
     if args.output == "-":
         frame.to_csv(sys.stdout, index=False)
@@ -130,19 +178,39 @@ def _export(args: argparse.Namespace) -> None:
             raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
 
 
+def _check_stdout() -> None:
+    """Standard output closed when the program started (`>&-`): Python sets sys.stdout to None, and every
+    print or to_csv to it would silently write nothing."""
+    if sys.stdout is None:
+        raise UsageError("cannot write to standard output: it is closed")
+
+
+def _code(args: argparse.Namespace) -> None:
+    from lrviz.script import script
+
+    if len(args.schedule) > 1:
+        raise UsageError(f"code writes a script for one schedule (got {len(args.schedule)} -s options)")
+    _check_stdout()
+    print(script(args.schedule[0], Experiment.create(**_options(args))), end="")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(_values_with_a_minus(list(sys.argv[1:] if argv is None else argv)))
         if args.command == "list":
+            _check_stdout()
             print(list_schedulers())
         elif args.command == "export":
             _export(args)
         elif args.command == "code":
-            from lrviz.script import script
-
-            print(script(args.schedule, Experiment.create(**_options(args))), end="")
+            _code(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe shows here, not at exit, where Python would print a traceback
         return 0
+    except BrokenPipeError:  # `... -o - | head -1`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's final flush fails no more
+        return 1
     except (UsageError, SpecError) as error:
-        message = " ".join(str(error).splitlines())  # one line, whatever the user typed
-        print(f"lrviz: error: {message}", file=sys.stderr)
+        print(f"lrviz: error: {shorten(error, MAX_MESSAGE)}", file=sys.stderr)  # one line, whatever the user typed
         return 2

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, Experiment
+from lrviz.markup import shorten, shown
 from lrviz.params import RunContext, SpecError
 from lrviz.schedule import parse, resolve
 
@@ -51,26 +52,12 @@ def _text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _from_text(name: str, text: str) -> Any:
-    """A query parameter's text as the type its declaration wants (checked afterwards)."""
-    kind = _PARAMS[name].kind
-    if kind == "bool":
-        return {"true": True, "false": False}.get(text.lower(), text)
-    if kind in ("int", "float"):
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return int(number) if kind == "int" and number.is_integer() else number
-    return text
-
-
 def _load(options: Mapping[str, Any], schedules: Any) -> tuple[Config, list[str]]:
     dropped: list[str] = []
     experiment: dict[str, Any] = {}
     for name, value in options.items():
         if name not in _PARAMS:
-            dropped.append(f"unknown setting '{name!s:.40}'")
+            dropped.append(f"unknown setting {shown(name, 40)}")
             continue
         try:
             experiment[name] = _PARAMS[name].check(value, _CTX)
@@ -92,21 +79,51 @@ def _load(options: Mapping[str, Any], schedules: Any) -> tuple[Config, list[str]
             dropped.append(f"schedules past the first {MAX_SCHEDULES}")
             break
         if not isinstance(item, str):
-            dropped.append(f"schedule {item!r:.40} is not text")
+            dropped.append(f"schedule {shown(item)} is not text")
             continue
         try:
-            resolve(item, context)
-            kept.append(str(parse(item)))
+            canonical = str(parse(item))
+            resolve(parse(canonical), context)  # the canonical text is what the page reloads: it must parse too
+            kept.append(canonical)
         except SpecError as error:
-            dropped.append(f"schedule '{item:.60}': {error}")
+            dropped.append(f"schedule '{shorten(item, 60)}': {error}")
+        except (ValueError, TypeError, RecursionError, MemoryError):  # no input may reach the page as a traceback
+            dropped.append(f"schedule '{shorten(item, 60)}' could not be read")
     return Config(experiment, kept), dropped
 
 
 def from_query(query: Mapping[str, list[str]]) -> tuple[Config, list[str]]:
-    """Load from query parameters (each key maps to all its values, as `st.query_params.get_all`)."""
-    options = {name: _from_text(name, values[-1]) if name in _PARAMS else values[-1]
-               for name, values in query.items() if name != SCHEDULE_KEY and values}  # fmt: skip
-    return _load(options, list(query.get(SCHEDULE_KEY, [])))
+    """Load from query parameters (each key maps to all its values, as `st.query_params.get_all`).
+
+    A setting given twice is refused (which one was meant?): it keeps its default, with a message.
+    """
+    options, dropped = {}, []
+    for name, values in query.items():
+        if name == SCHEDULE_KEY or not values:
+            continue
+        if len(values) > 1:
+            dropped.append(f"setting {shown(name, 40)} given {len(values)} times: kept its default")
+            continue
+        try:
+            options[name] = _PARAMS[name].from_text(values[0]) if name in _PARAMS else values[0]
+        except SpecError as error:
+            dropped.append(f"setting {error}")
+    config, more = _load(options, list(query.get(SCHEDULE_KEY, [])))
+    return config, dropped + more
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object_pairs_hook: a key given twice in one object is refused, not silently the last."""
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in body:
+            raise _DuplicateKey(key)
+        body[key] = value
+    return body
 
 
 def from_json(text: str | bytes) -> tuple[Config, list[str]]:
@@ -114,12 +131,14 @@ def from_json(text: str | bytes) -> tuple[Config, list[str]]:
     if len(text) > MAX_JSON_BYTES:
         raise SpecError(f"configuration file is larger than {MAX_JSON_BYTES // 1000} kB")
     try:
-        body = json.loads(text)
-    except (ValueError, RecursionError):
+        body = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as error:
+        raise SpecError(f"the configuration file gives the key {shown(str(error), 40)} twice") from None
+    except (ValueError, RecursionError, MemoryError, TypeError):  # also a 5,000-digit number, invalid UTF-8
         raise SpecError("not a JSON configuration file") from None
     if not isinstance(body, dict):
         raise SpecError("a configuration file holds a JSON object with 'experiment' and 'schedules'")
-    dropped = [f"unknown key '{key!s:.40}'" for key in body if key not in ("lrviz", "experiment", "schedules")]
+    dropped = [f"unknown key {shown(key, 40)}" for key in body if key not in ("lrviz", "experiment", "schedules")]
     options = body.get("experiment", {})
     if not isinstance(options, dict):
         dropped.append("experiment must be an object of settings")

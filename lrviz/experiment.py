@@ -20,7 +20,7 @@ MAX_EPOCHS = 1000
 MAX_SAMPLES = 100_000
 MAX_STEPS = 200_000  # optimizer steps in one run (epochs × batches per epoch)
 MAX_SCHEDULES = 32
-MAX_SAMPLE_PASSES = 10_000_000  # schedules × samples × epochs: the training work of one request (~7 s at worst)
+MAX_SAMPLE_PASSES = 10_000_000  # schedules × samples × epochs; what that costs in time: lrviz/limits.py
 TRUE_WEIGHTS = (2.0, -3.4)
 TRUE_BIAS = 4.2
 

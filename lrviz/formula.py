@@ -149,6 +149,8 @@ def parse(text: str) -> ast.Expression:
         raise FormulaError(f"formula is longer than {MAX_LENGTH} characters")
     if _bracket_depth(text) > MAX_DEPTH:
         raise FormulaError(f"formula nests brackets deeper than {MAX_DEPTH} levels")
+    if "#" in text:  # a formula holds no strings, so '#' can only start a comment: text a script would carry
+        raise FormulaError("comments (#) are not allowed in a formula")
     try:
         tree = ast.parse(text.strip(), filename=USER_TEXT, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
@@ -217,6 +219,11 @@ def evaluate(tree: ast.Expression, epoch: float, step: float, param: str | None 
     if not math.isfinite(value):
         raise FormulaError(f"{name} is not a finite number ({value}) {_where(epoch, step)}", param)
     return value
+
+
+def canonical(text: str) -> str:
+    """The formula re-emitted from its parsed form: whitelisted names, numbers and operators only."""
+    return ast.unparse(parse(text))
 
 
 def to_python(text: str, per_batch: bool = False, steps_per_epoch: int = 1) -> str:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+import reprlib
 
 MAX_ECHO = 200  # characters of a user's text that a message repeats
+_JOINER = "\u2060"  # WORD JOINER: invisible, and breaks the words GFM's autolink literals look for
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www\.|@)")
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # CommonMark lets a backslash escape each of these
 
 
@@ -21,9 +24,27 @@ def shorten(text: object, limit: int = MAX_ECHO) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+_REPR = reprlib.Repr()  # Python 3.11's takes no keywords
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 4, 60, 60
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value as a message may echo it: a bounded repr, whatever its size (a 5,000-digit int, a 1M list)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"{'-' * (value < 0)}a {round(abs(value).bit_length() * 0.30103):,}-digit number"
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # a huge int inside a list: repr() refuses it
+        text = f"a {type(value).__name__}"
+    return shorten(text, limit)
+
+
 def markdown_text(text: object, limit: int = MAX_ECHO) -> str:
-    """Shown literally by Streamlit's Markdown: every ASCII punctuation mark backslash-escaped."""
-    return _ASCII_PUNCTUATION.sub(r"\\\1", shorten(text, limit))
+    """Shown literally by Streamlit's Markdown: every ASCII punctuation mark backslash-escaped, and no
+    bare address left for GFM's autolinks (`http://…`, `www.…`, `a@b.c` become links even when escaped):
+    an invisible word joiner goes inside each."""
+    unlinked = _AUTOLINK.sub(lambda found: found.group(0)[0] + _JOINER + found.group(0)[1:], shorten(text, limit))
+    return _ASCII_PUNCTUATION.sub(r"\\\1", unlinked)
 
 
 def plotly_text(text: object, limit: int = MAX_ECHO) -> str:

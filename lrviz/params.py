@@ -6,6 +6,7 @@ and the message a user sees when a value is out of range.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 import sys
@@ -14,6 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lrviz.formula import FormulaError, parse
+from lrviz.markup import shorten, shown
+
+MAX_MESSAGE = 400  # characters of an error message: whatever a user typed, a message stays one short line
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class SpecError(ValueError):
     """An invalid schedule or setting. `param` names the offending parameter, if one does."""
 
     def __init__(self, message: str, param: str | None = None, schedule: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(shorten(message, MAX_MESSAGE))
         self.param = param
         self.schedule = schedule
 
@@ -131,6 +135,24 @@ class Param:
         if too_low or too_high:
             raise self._range_error(value, ctx)
 
+    def from_text(self, text: str) -> Any:
+        """Typed text (a link, the command line, a text box) as the value it spells, for `check` to judge.
+
+        Text that spells no value of this kind stays text, so that `check` refuses it with the same message
+        as any other wrong value: "inf", "-inf" and "nan" are numbers (and refused as not finite).
+        """
+        if not isinstance(text, str):
+            return text
+        if self.kind == "bool":
+            return _BOOLEANS.get(text.strip().lower(), text)
+        if self.kind in ("int", "float"):
+            return _number_from_text(self.name, text)
+        if self.kind == "ints":
+            parts = [part for part in text.strip().strip("[]").replace(";", ",").replace(",", " ").split()]
+            numbers = [_number_from_text(self.name, part) for part in parts]
+            return numbers if all(isinstance(n, int) for n in numbers) else text
+        return text
+
     def check(self, value: Any, ctx: RunContext) -> Any:
         """Return `value` converted to this parameter's type, or raise SpecError saying why not."""
         if value is None:
@@ -138,7 +160,7 @@ class Param:
                 return None
             raise SpecError(f"{self.name} needs a value", self.name)
         kind = self.kind
-        wrong_type = SpecError(f"{self.name} must be {_KIND_NAMES[kind]} (got {value!r:.40})", self.name)
+        wrong_type = SpecError(f"{self.name} must be {_KIND_NAMES[kind]} (got {shown(value)})", self.name)
         if kind == "bool":
             if not isinstance(value, bool):
                 raise wrong_type
@@ -169,7 +191,7 @@ class Param:
             return value
         if kind == "choice":
             if value not in self.choices:
-                raise SpecError(f"{self.name} must be {self.describe_range(ctx)} (got {value!r:.40})", self.name)
+                raise SpecError(f"{self.name} must be {self.describe_range(ctx)} (got {shown(value)})", self.name)
             return value
         if kind == "formula":
             if not isinstance(value, str):
@@ -187,11 +209,29 @@ class Param:
 
 
 _LARGEST_FLOAT = int(sys.float_info.max)
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_MAX_DIGITS = 400  # longer numbers are far outside any range (and Python refuses int() of 4,300 digits)
+
+
+def _number_from_text(name: str, text: str) -> int | float | str:
+    """An int if the text spells one, else a float if it spells one, else the text itself."""
+    text = text.strip()
+    if len(text.lstrip("+-")) > _MAX_DIGITS and text.lstrip("+-").isdigit():
+        raise SpecError(f"{name} must be a number in its range (got a {len(text.lstrip('+-')):,}-digit number)", name)
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _number(value: float) -> str:
     """1,000 for whole numbers, 0.001 or 1e-06 otherwise; a huge integer is shortened."""
     if isinstance(value, int) and abs(value) > 10**15:
+        if abs(value).bit_length() > 14_000:  # str() of over 4,300 digits raises: count them from the bits
+            sign = "a negative" if value < 0 else "a"
+            return f"{sign} number of about {round(abs(value).bit_length() * math.log10(2)):,} digits"
         text = str(value)
         return f"{text[:6]}…({len(text.lstrip('-'))} digits)"
     if math.isfinite(value) and float(value).is_integer() and abs(value) < 10**15:
@@ -216,7 +256,9 @@ def check_all(params: tuple[Param, ...], given: dict[str, Any], ctx: RunContext)
     for name in given:
         if name not in known:
             valid = ", ".join(known) or "none"
-            raise SpecError(f"unknown parameter '{name}' (valid: {valid})", name)
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise SpecError(f"unknown parameter {shown(name, 40)}: {hint}(valid: {valid})", name)
     return {
         name: param.check(given[name], ctx) if name in given else param.default_for(ctx)
         for name, param in known.items()

@@ -79,7 +79,7 @@ def reference_simulate(schedules: Sequence[Schedule | str], experiment: Experime
     count, steps, epochs = len(resolved), experiment.total_steps, experiment.epochs
     shape = data.initial_weights.shape
     result = Result(
-        labels_for(resolved), resolved, experiment,
+        labels=labels_for(resolved), resolved=resolved, experiment=experiment,
         lr=np.full((steps, count), np.nan), momentum=np.full((steps, count), np.nan),
         batch_loss=np.full((steps, count), np.nan), loss=np.full((epochs, count), np.nan),
         val_loss=np.full((epochs, count), np.nan) if len(data.x_val) else None,
@@ -90,5 +90,5 @@ def reference_simulate(schedules: Sequence[Schedule | str], experiment: Experime
     )
     for k, item in enumerate(resolved):
         _train_one(item, experiment, data, k, result, record_steps)
-    result.__post_init__()  # apply the NaN-after-divergence rule to what was filled in
+    result.blank_after_divergence()  # apply the NaN-after-divergence rule to what was filled in
     return result

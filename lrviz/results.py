@@ -26,11 +26,24 @@ class Result:
     loss: np.ndarray  # loss on the whole training set at the end of each epoch
     val_loss: np.ndarray | None
     weights: np.ndarray  # (epochs, K, features + 1, outputs) at the end of each epoch
-    step_weights: np.ndarray | None  # (steps + 1, K, features + 1, outputs), row 0 = initial weights
+    # (points, K, features + 1, outputs): the weights after the optimizer steps `step_indices` (0 = the initial
+    # weights); every step (points = steps + 1) or, for the app, at most MAX_STEP_POINTS evenly spaced ones
+    step_weights: np.ndarray | None
     diverged_at: list[int | None]  # first epoch (1-based) whose loss overflowed
     optimal_loss: float | None = None  # least-squares optimum of the training loss (regression only)
+    step_indices: np.ndarray | None = None  # (points,) increasing step numbers of step_weights; None: every step
 
     def __post_init__(self) -> None:
+        if self.step_weights is not None and self.step_indices is None:
+            self.step_indices = np.arange(len(self.step_weights))
+        self.blank_after_divergence()
+
+    @property
+    def thinned(self) -> bool:
+        """True if step_weights hold only some of the steps (see `step_indices`)."""
+        return self.step_weights is not None and len(self.step_weights) < self.lr.shape[0] + 1
+
+    def blank_after_divergence(self) -> None:
         """Everything a diverged run's training computed from its overflowing epoch on is NaN; its lr and
         momentum stay: the schedule does not depend on the loss (ReduceLROnPlateau, which does, is no longer
         stepped, so its lr stays at the diverged epoch's)."""
@@ -43,16 +56,18 @@ class Result:
                     array[epoch - 1:, k] = np.nan
             self.batch_loss[(epoch - 1) * spe:, k] = np.nan
             if self.step_weights is not None:
-                self.step_weights[(epoch - 1) * spe + 1:, k] = np.nan
+                self.step_weights[self.step_indices > (epoch - 1) * spe, k] = np.nan
 
     def select(self, k: int) -> Result:
         """Schedule k alone, as if it had been trained by itself (it would have been identical)."""
         def pick(array: np.ndarray | None) -> np.ndarray | None:
             return None if array is None else array[:, k:k + 1].copy()
 
-        return Result([self.labels[k]], [self.resolved[k]], self.experiment, pick(self.lr), pick(self.momentum),
-                      pick(self.batch_loss), pick(self.loss), pick(self.val_loss), pick(self.weights),
-                      pick(self.step_weights), [self.diverged_at[k]], self.optimal_loss)
+        return Result(labels=[self.labels[k]], resolved=[self.resolved[k]], experiment=self.experiment,
+                      lr=pick(self.lr), momentum=pick(self.momentum), batch_loss=pick(self.batch_loss),
+                      loss=pick(self.loss), val_loss=pick(self.val_loss), weights=pick(self.weights),
+                      step_weights=pick(self.step_weights), diverged_at=[self.diverged_at[k]],
+                      optimal_loss=self.optimal_loss, step_indices=self.step_indices)
 
     @classmethod
     def stack(cls, parts: list[Result], labels: list[str]) -> Result:
@@ -61,14 +76,27 @@ class Result:
             arrays = [getattr(part, name) for part in parts]
             return None if any(a is None for a in arrays) else np.concatenate(arrays, axis=1)
 
-        return cls(labels, [r for part in parts for r in part.resolved], parts[0].experiment, join("lr"),
-                   join("momentum"), join("batch_loss"), join("loss"), join("val_loss"), join("weights"),
-                   join("step_weights"), [d for part in parts for d in part.diverged_at], parts[0].optimal_loss)
+        indices = [part.step_indices for part in parts]
+        same_steps = all(i is not None and np.array_equal(i, indices[0]) for i in indices)
+        return cls(labels=labels, resolved=[r for part in parts for r in part.resolved],
+                   experiment=parts[0].experiment, lr=join("lr"), momentum=join("momentum"),
+                   batch_loss=join("batch_loss"), loss=join("loss"), val_loss=join("val_loss"), weights=join("weights"),
+                   step_weights=join("step_weights") if same_steps else None,
+                   diverged_at=[d for part in parts for d in part.diverged_at], optimal_loss=parts[0].optimal_loss,
+                   step_indices=indices[0] if same_steps else None)
 
     @property
     def nbytes(self) -> int:
         arrays = (self.lr, self.momentum, self.batch_loss, self.loss, self.val_loss, self.weights, self.step_weights)
         return sum(array.nbytes for array in arrays if array is not None)
+
+    def with_every_step(self) -> Result:
+        """The same runs with the weights of every step: trained again (bit-identical), on demand."""
+        from lrviz.engine import simulate  # deferred: the engine builds Results
+
+        full = simulate([item.schedule for item in self.resolved], self.experiment, record_steps=True)
+        full.labels = list(self.labels)
+        return full
 
     def weight_names(self) -> list[str]:
         features, outputs = self.weights.shape[2] - 1, self.weights.shape[3]
@@ -92,6 +120,8 @@ class Result:
             step, lr, momentum = epoch * spe, self.lr[first], self.momentum[first]
             loss, weights = self.loss, self.weights
         elif per == "step":
+            if self.thinned:  # the app keeps some steps' weights only: a per-step table trains again, with all
+                return self.with_every_step().frame(per)
             step = np.arange(1, self.lr.shape[0] + 1)
             epoch = (step - 1) // spe + 1
             lr, momentum, loss = self.lr, self.momentum, self.batch_loss

@@ -12,8 +12,9 @@ from dataclasses import fields
 from string import Template
 
 from lrviz.experiment import TRUE_BIAS, TRUE_WEIGHTS, Experiment
+from lrviz.formula import canonical
 from lrviz.results import DIVERGED_LOSS
-from lrviz.schedule import Schedule, resolve
+from lrviz.schedule import Resolved, Schedule, resolve
 
 # string.Template: `$name` never clashes with the braces of the generated f-strings
 _HEAD = Template('''"""$label
@@ -98,6 +99,25 @@ def _settings(experiment: Experiment) -> str:
     return ", ".join(changed) if changed else "lrviz's defaults"
 
 
+def _canonical(resolved: Resolved) -> str:
+    """The schedule re-emitted from its checked form (given parameters only), never as the user typed it.
+
+    Formulas come from their syntax tree (no comments, no quotes: only names, numbers and
+    operators survive the whitelist); every other value is a checked number, bool, list or choice.
+    """
+    formulas = {param.name for param in resolved.spec.params if param.kind == "formula"}
+    arguments = [_canonical(child) for child in resolved.children]
+    for key, _ in resolved.schedule.params:
+        value = resolved.params[key]
+        arguments.append(f"{key}={(canonical(value) if key in formulas else value)!r}")
+    return f"{resolved.schedule.name}({', '.join(arguments)})"
+
+
+def _label(resolved: Resolved) -> str:
+    """The schedule as docstring text: canonical, and backslashes and quotes escaped so nothing can end it."""
+    return _canonical(resolved).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def script(schedule_spec: str | Schedule, experiment: Experiment) -> str:
     """The Python source of a script that trains `schedule_spec` on `experiment` with plain torch.
 
@@ -115,7 +135,7 @@ def script(schedule_spec: str | Schedule, experiment: Experiment) -> str:
         epoch_step = "    scheduler.step()  # once per epoch, after the epoch's optimizer steps\n"
     head = _HEAD.substitute(
         imports="import math\n\n" if "math." in resolved.code() else "",
-        label=str(resolved.schedule), settings=_settings(experiment), seed=experiment.seed,
+        label=_label(resolved), settings=_settings(experiment), seed=experiment.seed,
         samples=experiment.samples, train=experiment.train_samples, batch_size=experiment.batch_size,
         epochs=experiment.epochs, noise=repr(max(experiment.noise, 1e-12) if classification else experiment.noise),
     )

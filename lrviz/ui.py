@@ -105,13 +105,9 @@ def _on_name(slot_id: int, key: str) -> None:
 # ---- from widget values to checked values -----------------------------------------------------
 
 def _value(param: Param, raw: Any) -> Any:
-    """A widget's value as the declaration's type: milestone lists are typed as text."""
+    """A widget's value as the declaration's type: milestone lists are typed as text (`Param.from_text`)."""
     if param.kind == "ints" and isinstance(raw, str):
-        try:
-            return [int(part) for part in raw.replace(";", ",").split(",") if part.strip()]
-        except ValueError:
-            raise SpecError(f"{param.name} must be whole numbers separated by commas, like 30, 80",
-                            param.name) from None
+        return param.from_text(raw)
     return raw
 
 

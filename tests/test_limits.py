@@ -8,7 +8,7 @@ import lrviz
 from lrviz import REGISTRY, SpecError
 from lrviz.experiment import MAX_EPOCHS, MAX_SAMPLE_PASSES, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS
 from lrviz.formula import MAX_LENGTH
-from lrviz.limits import MAX_REFERENCE_STEPS, MAX_ROWS, MAX_SCHEDULER_UPDATES
+from lrviz.limits import MAX_REFERENCE_STEPS, MAX_ROWS, MAX_SCHEDULER_UPDATES, MAX_TRAINING_SECONDS
 from lrviz.schedule import MAX_NESTING, MAX_SPEC_LENGTH
 
 QUICK = 2.0  # seconds: a refusal does no training, so anything near this means work was done first
@@ -44,6 +44,9 @@ LIMITS = {
                                            epochs=MAX_SAMPLE_PASSES // MAX_SAMPLES + 1),
                          f"samples × epochs must be at most {MAX_SAMPLE_PASSES:,}"),
     "schedules": (lambda: lrviz.run(["StepLR()"] * (MAX_SCHEDULES + 1)), f"at most {MAX_SCHEDULES} schedules"),
+    "estimated training time": (lambda: lrviz.run(["StepLR()"] * MAX_SCHEDULES, dataset="classification", samples=200,
+                                                  batch_size=1, epochs=MAX_EPOCHS),
+                                f"would take about .* s, more than one request may \\({MAX_TRAINING_SECONDS:g} s"),
     "schedules × samples × epochs": (lambda: lrviz.run(["StepLR()"] * MAX_SCHEDULES, epochs=MAX_EPOCHS),
                                      f"schedules × samples × epochs must be at most {MAX_SAMPLE_PASSES:,}"),
     "scheduler updates, many schedules": (lambda: lrviz.run(["StepLR()"] * 6, **LONG_PER_BATCH),
@@ -55,7 +58,8 @@ LIMITS = {
         "scheduler updates must be at most"),
     "rows per step": (lambda: lrviz.run(["StepLR()"] * 2, per="step", **LONG_PER_BATCH),
                       f"a table per step must have at most {MAX_ROWS:,} rows"),
-    "reference engine": (lambda: lrviz.run(["StepLR()"] * 2, engine="reference", **LONG_PER_BATCH),
+    "reference engine": (lambda: lrviz.run(["StepLR()"] * 2, engine="reference", samples=2000, batch_size=1,
+                                           epochs=100),
                          f"schedules × optimizer steps must be at most {MAX_REFERENCE_STEPS:,}"),
     "schedule text": (lambda: lrviz.run(["StepLR(" + " " * MAX_SPEC_LENGTH + ")"]),
                       f"longer than {MAX_SPEC_LENGTH} characters"),
