@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from lrviz import figures, landscape, ui
+from lrviz import figures, landscape, markup, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
 from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
@@ -95,13 +95,12 @@ def header() -> None:
 
 
 def preset_picker() -> None:
-    def load() -> None:
-        name = st.session_state.pop("preset")
+    def load(name: str) -> None:
         ui.apply_config(PRESETS[name][1])
-        ui.state()["preset_note"] = f"**{name}.** {PRESETS[name][0]}"
+        ui.state()["preset_note"] = f"**{markup.markdown_text(name)}.** {markup.markdown_text(PRESETS[name][0])}"
 
-    st.selectbox("Presets from the source texts", list(PRESETS), index=None, key="preset", on_change=load,
-                 placeholder="Load a preset…")
+    st.selectbox("Presets from the source texts", list(PRESETS), index=None, key="preset",
+                 on_change=ui.consume, args=("preset", load), placeholder="Load a preset…")
     if note := ui.state().get("preset_note"):
         st.caption(note)
 
@@ -163,13 +162,10 @@ def schedules_section(experiment: Experiment | None) -> list[ui.Resolved]:
         item = schedule_editor(slot, experiment, colors[len(resolved)] if len(resolved) < len(colors) else None)
         if item is not None:
             resolved.append(item)
-    choice = st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
-                          format_func=lambda name: f"{name} — {REGISTRY[name].summary}",
-                          key=f"v{ui.state()['version']}.add", disabled=len(slots) >= MAX_SCHEDULES)
-    if choice:
-        ui.add_schedule(f"{choice}()")
-        st.session_state.pop(f"v{ui.state()['version']}.add")
-        st.rerun()
+    st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
+                 format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
+                 on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
+                 disabled=len(slots) >= MAX_SCHEDULES)
     st.caption(f"Limits: {MAX_SCHEDULES} schedules, 1000 epochs, 100,000 samples, 200,000 steps per run.")
     return resolved
 

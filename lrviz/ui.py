@@ -10,6 +10,7 @@ widget starts again from the loaded values.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -60,6 +61,27 @@ def _find(slot_id: int, slots: list[Slot] | None = None) -> tuple[list[Slot], Sl
     return None
 
 
+def consume(key: str, action: Callable[[Any], None]) -> None:
+    """on_change of a selection that triggers an action: act once, then clear the widget.
+
+    A browser keeps a widget's value and sends it with every later rerun; had the key been
+    popped, Streamlit would see that value as a new change and run the action again.
+    Setting it to None through its key clears the box in the browser too.
+    """
+    choice = st.session_state.get(key)
+    st.session_state[key] = None
+    if choice is not None:
+        action(choice)
+
+
+def _params_of(slot_id: int | None) -> dict[str, Any] | None:
+    """The raw values of a slot (None: the experiment's); None if the slot is gone (removed, replaced)."""
+    if slot_id is None:
+        return state()["experiment"]
+    found = _find(slot_id)
+    return found[1]["params"] if found else None
+
+
 def remove_slot(slot_id: int) -> None:
     if found := _find(slot_id):
         siblings, slot = found
@@ -73,11 +95,13 @@ def duplicate_slot(slot_id: int) -> None:
 
 
 def set_param(slot_id: int, name: str, value: Any) -> None:
-    _find(slot_id)[1]["params"][name] = value
+    if (params := _params_of(slot_id)) is not None:
+        params[name] = value
 
 
 def add_part(slot_id: int) -> None:
-    _find(slot_id)[1]["children"].append(_new_slot(parse("ExponentialLR()")))
+    if found := _find(slot_id):
+        found[1]["children"].append(_new_slot(parse("ExponentialLR()")))
 
 
 def part_contexts(slot: Slot, ctx: RunContext) -> list[RunContext]:
@@ -93,13 +117,14 @@ def part_contexts(slot: Slot, ctx: RunContext) -> list[RunContext]:
 
 
 def _on_param(slot_id: int | None, name: str, key: str) -> None:
-    target = state()["experiment"] if slot_id is None else _find(slot_id)[1]["params"]
-    target[name] = st.session_state[key]
+    # a widget of a slot that is gone (removed, or replaced by a preset) changes nothing
+    if (params := _params_of(slot_id)) is not None and key in st.session_state:
+        params[name] = st.session_state[key]
 
 
 def _on_name(slot_id: int, key: str) -> None:
-    slot = _find(slot_id)[1]
-    slot.update(name=st.session_state[key], params={}, children=[])
+    if (found := _find(slot_id)) and st.session_state.get(key) in REGISTRY:
+        found[1].update(name=st.session_state[key], params={}, children=[])
 
 
 # ---- from widget values to checked values -----------------------------------------------------
