@@ -19,10 +19,11 @@ from lrviz.range_test import RangeTest, range_test
 from lrviz.registry import REGISTRY
 from lrviz.results import Result
 from lrviz.script import script
+from lrviz.view import AXES, LOSS_VIEWS, SECTIONS, View, without_view
+from lrviz.view import from_query as view_from_query
 
 DEFAULT = Config({"epochs": 20}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
                                   "LinearLR(start_factor=0.5, total_iters=4)", "OneCycleLR()"])
-SECTIONS = ["How it works", "Landscape & replay", "LR range test", "Export & share"]
 PROGRESS_WORK = 400_000  # optimizer steps × schedules above which a progress bar is shown
 
 
@@ -55,17 +56,21 @@ def load_first_visit() -> None:
     if s.get("loaded"):
         return
     s["loaded"] = True
-    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    link = {key: st.query_params.get_all(key) for key in st.query_params}
+    view, view_dropped = view_from_query(link)
+    query = without_view(link)
     config, dropped = from_query(query) if query else (DEFAULT, [])
     if query and not config.schedules and not dropped:
         config.schedules = DEFAULT.schedules
     ui.apply_config(config)
-    s["notices"] = dropped
+    ui.apply_view(view)
+    s["notices"] = dropped + view_dropped
 
 
 STYLE = """<style>
 @media (min-width: 900px) { section[data-testid="stSidebar"] { width: 400px !important; } }
 .block-container { padding-top: 2.5rem; }
+.st-key-section_body { min-height: 1100px; }
 </style>"""
 
 
@@ -91,7 +96,7 @@ def header() -> None:
             "mini-batch's loss (faint) beside the loss on the whole training set."
         )
     for notice in ui.state().pop("notices", []):
-        st.warning(f"Not loaded: {notice}", icon=":material/warning:")
+        st.warning(f"Not loaded: {markup.markdown_text(notice)}", icon=":material/warning:")
 
 
 def preset_picker() -> None:
@@ -187,11 +192,14 @@ def train(resolved: list[ui.Resolved], experiment: Experiment) -> Result | None:
 
 def charts(result: Result) -> None:
     options = st.columns([1, 1, 1, 1])
-    per = options[0].segmented_control("x axis", ["epoch", "step"], key="x", default="epoch") or "epoch"
-    views = ["above optimum", "raw"] if result.optimal_loss is not None else ["raw"]
-    view = options[1].segmented_control("loss", views, key="loss_view", default=views[0]) or views[0]
+    # their values start from the view (a link's, or the last one): see ui.keep_view
+    per = options[0].segmented_control("x axis", list(AXES), key="x")
+    views = list(LOSS_VIEWS.values()) if result.optimal_loss is not None else ["raw"]
+    if st.session_state.get("loss_view") not in views:
+        st.session_state["loss_view"] = views[0]
+    view = options[1].segmented_control("loss", views, key="loss_view")
     log_lr = options[2].toggle("log lr", key="log_lr")
-    log_loss = options[3].toggle("log loss", value=True, key="log_loss")
+    log_loss = options[3].toggle("log loss", key="log_loss")
     left, right = st.columns(2)
     left.plotly_chart(figures.lr_figure(result, per, log_lr), key="lr_chart")
     right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum"), key="loss_chart")
@@ -203,8 +211,11 @@ def charts(result: Result) -> None:
 
 
 def teaching(result: Result) -> None:
-    label = st.selectbox("Explain", result.labels, key="explain")
-    item = result.resolved[result.labels.index(label)]
+    if not 0 <= st.session_state.get("explain", 0) < len(result.labels):  # that schedule was removed
+        st.session_state["explain"] = 0
+    position = st.selectbox("Explain", range(len(result.labels)), key="explain",
+                            format_func=lambda index: markup.shorten(result.labels[index]))
+    item = result.resolved[position]
     spec = item.spec
     st.markdown(f"**{spec.name}**: {spec.explain}")
     st.latex(spec.formula)
@@ -274,6 +285,13 @@ def range_test_section(experiment: Experiment) -> None:
                       args=(f"OneCycleLR(max_lr={value!r})",), icon=":material/add:", key="rt_add")
 
 
+def section_switcher() -> str:
+    """Buttons, not tabs: a section opens when the button is released, and the section's body keeps
+    a minimum height, so the page does not move under the pointer while a person clicks."""
+    return st.segmented_control("Section", list(SECTIONS.values()), key="section", label_visibility="collapsed",
+                                width="stretch") or SECTIONS["how"]
+
+
 def export(result: Result, config: Config) -> None:
     stem = "lrviz-" + "-".join(item.schedule.name for item in result.resolved)[:60]
     columns = st.columns(3)
@@ -293,7 +311,7 @@ def export(result: Result, config: Config) -> None:
                                mime="application/json", on_click="ignore", icon=":material/settings:",
                                key="config_json")
     st.markdown("**Share this page**: the link holds the whole configuration.")
-    st.code(share_link(config), language=None, wrap_lines=True)
+    st.code(share_link(config, ui.current_view()), language=None, wrap_lines=True)
 
 
 def config_loader() -> None:
@@ -315,14 +333,14 @@ def current_config(experiment: Experiment | None, resolved: list[ui.Resolved]) -
     return Config(options, [str(item.schedule) for item in resolved])
 
 
-def share_link(config: Config) -> str:
+def share_link(config: Config, view: View) -> str:
     base = (st.context.url or "http://localhost:8501/").split("?")[0]
-    return f"{base}?{urlencode(to_query(config), doseq=True)}"
+    return f"{base}?{urlencode({**to_query(config), **view.to_query()}, doseq=True)}"
 
 
-def sync_url(config: Config) -> None:
-    """Keep the address bar equal to the page, so copying it shares the page."""
-    query = to_query(config)
+def sync_url(config: Config, view: View) -> None:
+    """Keep the address bar equal to the page, so copying it shares the page as it is seen."""
+    query = {**to_query(config), **view.to_query()}
     if json.dumps(query, sort_keys=True) != ui.state().get("synced"):
         st.query_params.from_dict(query)
         ui.state()["synced"] = json.dumps(query, sort_keys=True)
@@ -330,6 +348,7 @@ def sync_url(config: Config) -> None:
 
 st.set_page_config(page_title="lrviz · learning-rate schedules", page_icon="📉", layout="wide")
 load_first_visit()
+ui.keep_view()
 header()
 with st.sidebar:
     preset_picker()
@@ -341,21 +360,18 @@ if result is None:
 else:
     charts(result)
 config = current_config(experiment, resolved)
-# only the open tab is computed: the landscape and the range test cost more than a slider move should
-teach, landscape_tab, finder, share = st.tabs(SECTIONS, key="section", on_change="rerun")
-with teach:
-    if teach.open and result is not None:
+section = section_switcher()
+# only the open section is computed: the landscape and the range test cost more than a slider move should
+with st.container(key="section_body"):
+    if section == SECTIONS["how"] and result is not None:
         teaching(result)
-with landscape_tab:
-    if landscape_tab.open and result is not None:
+    elif section == SECTIONS["landscape"] and result is not None:
         landscape_section(result)
-with finder:
-    if finder.open and experiment is not None:
+    elif section == SECTIONS["range"] and experiment is not None:
         range_test_section(experiment)
-with share:
-    if share.open:
+    elif section == SECTIONS["export"]:
         if result is not None:
             export(result, config)
         config_loader()
 if experiment is not None:
-    sync_url(config)
+    sync_url(config, ui.current_view())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -21,6 +22,7 @@ from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.params import Param, RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY
 from lrviz.spec import Resolved, Schedule, child_contexts, parse, resolve
+from lrviz.view import View
 
 Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
 NUMBER_INPUT_SPAN = 5000  # integer ranges wider than this get a number box, not a slider
@@ -125,6 +127,36 @@ def _on_param(slot_id: int | None, name: str, key: str) -> None:
 def _on_name(slot_id: int, key: str) -> None:
     if (found := _find(slot_id)) and st.session_state.get(key) in REGISTRY:
         found[1].update(name=st.session_state[key], params={}, children=[])
+
+
+# ---- the view: widgets whose values a link holds -------------------------------------------------
+
+VIEW_WIDGETS = {"per": "x", "loss_view": "loss_view", "log_lr": "log_lr", "log_loss": "log_loss",
+                "explained": "explain", "section": "section", "present": "present"}  # View field -> widget key
+
+
+def apply_view(view: View) -> None:
+    """Show the page as `view` (a link's): every view widget starts from it."""
+    state()["view"] = view
+    for field, key in VIEW_WIDGETS.items():
+        st.session_state[key] = getattr(view, field)
+
+
+def keep_view() -> None:
+    """Before the widgets: a view widget not drawn in the last run (its section closed, no result)
+    lost its value in Streamlit, and a cleared one is None; both get the view's value back."""
+    view = state().setdefault("view", View())
+    for field, key in VIEW_WIDGETS.items():
+        if st.session_state.get(key) is None:
+            st.session_state[key] = getattr(view, field)
+
+
+def current_view() -> View:
+    """After the widgets: the view as the page shows it now (remembered for `keep_view`)."""
+    values = {field: st.session_state[key] for field, key in VIEW_WIDGETS.items()
+              if st.session_state.get(key) is not None}  # fmt: skip
+    state()["view"] = replace(state().get("view", View()), **values)
+    return state()["view"]
 
 
 # ---- from widget values to checked values -----------------------------------------------------

@@ -6,8 +6,9 @@ import io
 
 import pandas as pd
 import pytest
-from apptest_helpers import curves, lr_curves, messages, open_app, slot_ids, widget
+from apptest_helpers import APP, charts, curves, lr_curves, messages, open_app, slot_ids, widget
 from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
 
 import lrviz
 from lrviz.config import Config
@@ -167,7 +168,7 @@ def test_csv_offered_equals_lrviz_run(monkeypatch):
 
 def test_range_test_suggestion_goes_into_max_lr():
     app = open_app(Config({"epochs": 10}, ["StepLR()", "OneCycleLR()"]), section="LR range test")
-    assert "LR range test" in [tab.label for tab in app.tabs]
+    assert app.session_state["section"] == "LR range test"
     app.button(key="rt_use").click().run()
     assert not app.exception and not messages(app)
     (label,) = [name for name in lr_curves(app) if name.startswith("OneCycleLR")]
@@ -199,3 +200,50 @@ def test_landscape_replay_and_teaching_panels():
                               section="Landscape & replay")
     assert not classification.exception
     assert any("linear-regression dataset" in info.value for info in classification.info)
+
+
+def test_the_link_holds_the_view_and_reopens_it():
+    config = Config({"epochs": 8}, ["StepLR(step_size=3)", "ExponentialLR(gamma=0.8)"])
+    app = open_app(config)
+    app.segmented_control(key="x").set_value("step").run()
+    app.toggle(key="log_lr").set_value(True).run()
+    app.toggle(key="log_loss").set_value(False).run()
+    app.segmented_control(key="loss_view").set_value("raw").run()
+    app.selectbox(key="explain").select(1).run()
+    app.segmented_control(key="section").set_value("Export & share").run()
+    assert not app.exception
+    link = {key: app.query_params[key] for key in app.query_params}
+    assert link["x"] == "step" and link["log_lr"] == "1" and link["log_loss"] == "0" and link["loss"] == "raw"
+    assert link["explain"] == "2" and link["tab"] == "export"
+    reopened = AppTest.from_file(APP, default_timeout=120)
+    for key, value in link.items():
+        reopened.query_params[key] = value
+    reopened.run()
+    assert not reopened.exception and not reopened.warning
+    assert {key: reopened.query_params[key] for key in reopened.query_params} == link
+    for key in ("x", "log_lr", "log_loss", "loss_view", "section"):
+        assert reopened.session_state[key] == app.session_state[key], key
+    reopened.segmented_control(key="section").set_value("How it works").run()
+    assert reopened.selectbox(key="explain").value == 1
+    x_axis = next(iter(charts(reopened).values()))["layout"]["xaxis"]["title"]["text"]
+    assert "step" in x_axis
+
+
+def test_a_closed_section_keeps_its_view_in_the_link():
+    app = open_app(Config({"epochs": 8}, ["StepLR()", "OneCycleLR()"]))
+    app.selectbox(key="explain").select(1).run()
+    app.segmented_control(key="section").set_value("LR range test").run()  # "Explain" is no longer drawn
+    app.toggle(key="log_lr").set_value(True).run()
+    assert app.query_params["explain"] == "2" and app.query_params["tab"] == "range"
+
+
+def test_a_hostile_view_in_a_link_is_reported_not_raised():
+    app = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {"x": "<b>week</b>", "tab": "](javascript:alert(1))", "explain": "99", "present": "1"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception
+    notices = [warning.value for warning in app.warning]
+    assert any("x axis" in text for text in notices) and any("section" in text for text in notices)
+    assert all("<b>" not in text and "](" not in text for text in notices)  # escaped for Markdown
+    assert app.session_state["present"] is True and app.session_state["x"] == "epoch"
