@@ -84,3 +84,20 @@ def pick(page, label: str, option: str) -> None:
 
 def errors_on_page(page) -> int:
     return page.locator('[data-testid="stException"]').count()
+
+
+def hidden_traces(page) -> list[str]:
+    """Traces a click on a legend has hidden (Plotly's 'legendonly'), in every chart of the page."""
+    return page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .flatMap(p => (p.data || []).filter(t => t.visible === 'legendonly').map(t => t.name))""")
+
+
+def press_and_release(page, locator, hold_ms: int = 150) -> tuple[float, float]:
+    """A person's click: press, hold a moment, release at the same screen point; returns that point."""
+    box = locator.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.wait_for_timeout(hold_ms)
+    page.mouse.up()
+    return x, y

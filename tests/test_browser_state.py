@@ -16,13 +16,16 @@ from browser_helpers import (
     app_server,
     chart_names,
     errors_on_page,
+    hidden_traces,
     pick,
+    press_and_release,
     settle,
     sidebar_schedules,
 )
 
 from lrviz.config import Config
 from lrviz.presets import PRESETS
+from lrviz.view import View
 
 pytestmark = pytest.mark.browser
 TUTORIAL = "Tutorial: ExponentialLR, StepLR and LinearLR"
@@ -105,3 +108,26 @@ def test_an_add_happens_once_and_the_same_choice_adds_again(server, page):
     assert [name.split("(")[0] for name in sidebar_schedules(page)] == ["StepLR", "CosineAnnealingLR",
                                                                          "CosineAnnealingLR"]
     assert errors_on_page(page) == 0
+
+
+@pytest.mark.parametrize("start, section, bottom", [
+    ("how", "LR range test", False), ("how", "Export & share", False),
+    ("export", "Landscape & replay", True), ("export", "LR range test", True)])
+def test_opening_a_section_does_not_move_the_page_under_the_pointer(server, page, start, section, bottom):
+    """On the tabs this replaces, a press opened the tab and the page jumped ~290 px before the release."""
+    config = Config({"epochs": 10}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=3)", "OneCycleLR()"])
+    open_page(page, f"{server}/?{link_query(config)}&tab={start}")
+    switcher = page.get_by_text(section, exact=True).first
+    page.mouse.move(900, 500)  # over the page, where a person's wheel scrolls it
+    if bottom:  # read the open section to its end, then come back up to the buttons
+        page.mouse.wheel(0, 20_000)
+        page.wait_for_timeout(300)
+    page.mouse.wheel(0, switcher.bounding_box()["y"] - 500)
+    page.wait_for_timeout(300)
+    before = switcher.bounding_box()["y"]
+    press_and_release(page, switcher)
+    settle(page)
+    assert abs(switcher.bounding_box()["y"] - before) < 5  # the buttons stayed where they were pressed
+    assert hidden_traces(page) == []  # so the release did not land on a legend
+    assert errors_on_page(page) == 0
+    assert f"tab={View(section=section).to_query()['tab']}" in page.url  # and the section opened
