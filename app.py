@@ -10,7 +10,15 @@ import streamlit as st
 from lrviz import figures, landscape, markup, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
-from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
+from lrviz.experiment import (
+    EXPERIMENT_PARAMS,
+    MAX_EPOCHS,
+    MAX_SAMPLES,
+    MAX_SCHEDULES,
+    MAX_STEPS,
+    TRUE_WEIGHTS,
+    Experiment,
+)
 from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
@@ -120,7 +128,7 @@ def experiment_section() -> Experiment | None:
 def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) -> ui.Resolved | None:
     ctx = experiment.context()
     resolved, errors = ui.schedule_of(slot, experiment)
-    label = str(ui.schedule_text(slot))
+    label = markup.markdown_text(ui.written_schedule(slot))
     first = ui.state()["slots"][0]["id"] == slot["id"]
     with st.expander(label, expanded=first or not resolved,
                      icon=":material/show_chart:" if resolved else ":material/error:"):
@@ -171,7 +179,8 @@ def schedules_section(experiment: Experiment | None) -> list[ui.Resolved]:
                  format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
                  on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
                  disabled=len(slots) >= MAX_SCHEDULES)
-    st.caption(f"Limits: {MAX_SCHEDULES} schedules, 1000 epochs, 100,000 samples, 200,000 steps per run.")
+    st.caption(f"Limits: {MAX_SCHEDULES} schedules, {MAX_EPOCHS:,} epochs, {MAX_SAMPLES:,} samples, "
+               f"{MAX_STEPS:,} steps per run.")
     return resolved
 
 
@@ -274,11 +283,20 @@ def range_test_section(experiment: Experiment) -> None:
     which = use[0].radio("suggestion", list(suggestions), key="rt_which",
                          format_func=lambda name: f"{name}: {suggestions[name]:.3g}")
     value = float(f"{suggestions[which]:.2g}")
-    targets = [slot for slot in ui.state()["slots"] if "max_lr" in {p.name for p in REGISTRY[slot["name"]].params}]
+    # options are slot ids, not slots: a slot's text changes when max_lr is applied, and options that
+    # change give the picker a new identity, so it used to fall back to the first schedule one apply late
+    targets = {slot["id"]: slot for slot in ui.state()["slots"]
+               if "max_lr" in {p.name for p in REGISTRY[slot["name"]].params}}  # fmt: skip
     if targets:
-        target = use[1].selectbox("schedule", targets, key="rt_target", format_func=lambda s: str(ui.schedule_text(s)))
-        use[2].button(f"Use {value:g} as max_lr", on_click=ui.set_param, args=(target["id"], "max_lr", value),
+        if st.session_state.get("rt_target") not in targets:
+            st.session_state["rt_target"] = next(iter(targets))
+        target = use[1].selectbox("schedule", list(targets), key="rt_target",
+                                  format_func=lambda slot_id: markup.shorten(ui.written_schedule(targets[slot_id])))
+        use[2].button(f"Use {value:g} as max_lr", on_click=ui.apply_max_lr, args=(target, value),
                       icon=":material/arrow_forward:", key="rt_use")
+        if (applied := ui.state().get("applied")) and applied[0] in targets:
+            use[2].success(f"{markup.markdown_text(ui.written_schedule(targets[applied[0]]))} now uses max_lr = "
+                           f"{applied[1]:g}", icon=":material/check:")
     else:
         use[1].caption("No schedule with a max_lr yet.")
         use[2].button(f"Add OneCycleLR(max_lr={value:g})", on_click=ui.add_schedule,

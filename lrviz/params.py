@@ -73,6 +73,7 @@ class Param:
     log: bool = False  # spans orders of magnitude: sliders should be logarithmic
     spans_run: bool = False  # a length in scheduler steps: a slider needs to reach the run's end only
     why: str = ""  # what run-dependent bounds mean, added to the message for a value outside them
+    placeholder: str = ""  # what an empty box means, for an optional value
 
     def default_for(self, ctx: RunContext) -> Any:
         return self.default(ctx) if callable(self.default) else self.default

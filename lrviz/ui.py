@@ -21,7 +21,7 @@ from lrviz.engine import lr_trace
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.params import Param, RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY
-from lrviz.spec import Resolved, Schedule, child_contexts, parse, resolve
+from lrviz.spec import Resolved, Schedule, child_contexts, parse, resolve, schedule
 from lrviz.view import View
 
 Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
@@ -93,17 +93,25 @@ def remove_slot(slot_id: int) -> None:
 def duplicate_slot(slot_id: int) -> None:
     if found := _find(slot_id):
         siblings, slot = found
-        siblings.insert(siblings.index(slot) + 1, _new_slot(schedule_text(slot)))
+        siblings.insert(siblings.index(slot) + 1, _new_slot(written_schedule(slot)))
 
 
 def set_param(slot_id: int, name: str, value: Any) -> None:
+    """Set a parameter from outside its widget (in a callback): the widget shows the new value too."""
     if (params := _params_of(slot_id)) is not None:
         params[name] = value
+        st.session_state[_key(slot_id, name, True, None)] = value
+
+
+def apply_max_lr(slot_id: int, value: float) -> None:
+    """The range test's suggestion into a schedule's max_lr, remembered to confirm it beside the button."""
+    set_param(slot_id, "max_lr", value)
+    state()["applied"] = (slot_id, value)
 
 
 def add_part(slot_id: int) -> None:
     if found := _find(slot_id):
-        found[1]["children"].append(_new_slot(parse("ExponentialLR()")))
+        found[1]["children"].append(_new_slot(parse(REGISTRY[found[1]["name"]].default_part)))
 
 
 def part_contexts(slot: Slot, ctx: RunContext) -> list[RunContext]:
@@ -184,8 +192,8 @@ def checked(params: tuple[Param, ...], raw: dict[str, Any], ctx: RunContext) -> 
     return values, errors
 
 
-def schedule_text(slot: Slot) -> Schedule:
-    """The slot as written (its current values, even invalid ones: used to duplicate it)."""
+def written_schedule(slot: Slot) -> Schedule:
+    """The slot's Schedule as written (its current values, even invalid ones: used to duplicate it)."""
     params = {}
     for param in REGISTRY[slot["name"]].params:
         if param.name in slot["params"]:
@@ -193,8 +201,7 @@ def schedule_text(slot: Slot) -> Schedule:
                 params[param.name] = _value(param, slot["params"][param.name])
             except SpecError:
                 continue
-    frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
-    return Schedule(slot["name"], frozen, tuple(schedule_text(child) for child in slot["children"]))
+    return schedule(slot["name"], *(written_schedule(child) for child in slot["children"]), **params)
 
 
 def experiment_of() -> tuple[Experiment | None, dict[str, str]]:
@@ -221,12 +228,14 @@ def schedule_of(slot: Slot, experiment: Experiment) -> tuple[Resolved | None, di
     if errors:
         return None, errors
     try:
-        resolved = resolve(schedule_text(slot), ctx)
+        resolved = resolve(written_schedule(slot), ctx)
         if not resolved.needs_metric:
             lr_trace(resolved, experiment)
         return resolved, {}
     except SpecError as error:
-        param = error.param or ("lr_lambda" if "lr_lambda" in slot["params"] else None)
+        # an error while stepping names no parameter: it comes from the schedule's formula, if it has one
+        formulas = [param.name for param in spec.params if param.kind == "formula" and param.name in slot["params"]]
+        param = error.param or (formulas[0] if formulas else None)
         own = error.schedule == slot["name"] and param in slot["params"]
         return None, {(param if own else ""): str(error)}
 
@@ -263,7 +272,7 @@ def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: in
         st.text_input(label, value=text, max_chars=200, **kwargs)
     elif param.optional and param.kind == "int":
         st.number_input(label, min_value=int(low), max_value=int(high), value=value, step=1,
-                        placeholder="empty: same as step_size_up", **kwargs)
+                        placeholder=param.placeholder or None, **kwargs)
     elif not isinstance(value, int | float) or isinstance(value, bool):
         st.text_input(label, value=str(value), **kwargs)  # a loaded value of the wrong type: show it as typed
     elif param.kind == "int":

@@ -247,3 +247,22 @@ def test_a_hostile_view_in_a_link_is_reported_not_raised():
     assert any("x axis" in text for text in notices) and any("section" in text for text in notices)
     assert all("<b>" not in text and "](" not in text for text in notices)  # escaped for Markdown
     assert app.session_state["present"] is True and app.session_state["x"] == "epoch"
+
+
+def test_range_test_applies_to_the_schedule_picked_and_says_so():
+    app = open_app(Config({"epochs": 10}, ["OneCycleLR()", "CyclicLR(cycle_momentum=False)"]), section="LR range test")
+    first, second = slot_ids(app)
+    app.selectbox(key="rt_target").select(second).run()
+    app.button(key="rt_use").click().run()
+    assert not app.exception and not messages(app)
+    slots = {slot["id"]: slot["params"] for slot in app.session_state["lrviz"]["slots"]}
+    value = slots[second]["max_lr"]
+    assert "max_lr" not in slots[first]
+    assert app.selectbox(key="rt_target").value == second  # the picker stays on the schedule just changed
+    (confirmation,) = [box.value for box in app.success]
+    assert confirmation.startswith("CyclicLR") and f"{value:g}" in confirmation
+    assert widget(app.sidebar, "select_slider", second, "max_lr").value == value  # its slider shows it
+    app.selectbox(key="rt_target").select(first).run()
+    app.button(key="rt_use").click().run()
+    (confirmation,) = [box.value for box in app.success]
+    assert confirmation.startswith("OneCycleLR")
