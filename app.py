@@ -203,10 +203,11 @@ def charts(result: Result) -> None:
     options = st.columns([1, 1, 1, 1])
     # their values start from the view (a link's, or the last one): see ui.keep_view
     per = options[0].segmented_control("x axis", list(AXES), key="x")
-    views = list(LOSS_VIEWS.values()) if result.optimal_loss is not None else ["raw"]
-    if st.session_state.get("loss_view") not in views:
-        st.session_state["loss_view"] = views[0]
-    view = options[1].segmented_control("loss", views, key="loss_view")
+    if result.optimal_loss is not None:
+        view = options[1].segmented_control("loss", list(LOSS_VIEWS.values()), key="loss_view")
+    else:  # no optimum to subtract (classification): the choice is kept for when there is one again
+        view = "raw"
+        options[1].caption("loss: raw (this data set has no known optimum)")
     log_lr = options[2].toggle("log lr", key="log_lr")
     log_loss = options[3].toggle("log loss", key="log_loss")
     left, right = st.columns(2)

@@ -277,7 +277,7 @@ def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: in
         st.text_input(label, value=str(value), **kwargs)  # a loaded value of the wrong type: show it as typed
     elif param.kind == "int":
         low, high = int(low), int(max(high, value))
-        if high - low > NUMBER_INPUT_SPAN:
+        if high - low > NUMBER_INPUT_SPAN or high <= min(low, int(value)):  # a slider needs two values
             st.number_input(label, min_value=low, max_value=max(high, int(value)), value=int(value), step=1, **kwargs)
         else:
             st.slider(label, min_value=min(low, int(value)), max_value=high, value=int(value), step=1, **kwargs)
