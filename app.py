@@ -221,7 +221,9 @@ def charts(result: Result) -> None:
 
 
 def teaching(result: Result) -> None:
-    if not 0 <= st.session_state.get("explain", 0) < len(result.labels):  # that schedule was removed
+    explained = st.session_state.get("explain", 0)
+    # the browser sends the option's text: once that schedule's text changed (a slider), it matches no option
+    if not isinstance(explained, int) or not 0 <= explained < len(result.labels):
         st.session_state["explain"] = 0
     position = st.selectbox("Explain", range(len(result.labels)), key="explain",
                             format_func=lambda index: markup.shorten(result.labels[index]))

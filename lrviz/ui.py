@@ -23,6 +23,7 @@ from lrviz.params import Param, RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY
 from lrviz.spec import Resolved, Schedule, child_contexts, parse, resolve, schedule
 from lrviz.view import View
+from lrviz.view import valid as view_valid
 
 Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
 NUMBER_INPUT_SPAN = 5000  # integer ranges wider than this get a number box, not a slider
@@ -152,17 +153,18 @@ def apply_view(view: View) -> None:
 
 def keep_view() -> None:
     """Before the widgets: a view widget not drawn in the last run (its section closed, no result)
-    lost its value in Streamlit, and a cleared one is None; both get the view's value back."""
+    lost its value in Streamlit, a cleared one is None, and a selectbox whose options were renamed
+    (a schedule's text changed) gets back the old option's text; all get the view's value back."""
     view = state().setdefault("view", View())
     for field, key in VIEW_WIDGETS.items():
-        if st.session_state.get(key) is None:
+        if not view_valid(field, st.session_state.get(key)):
             st.session_state[key] = getattr(view, field)
 
 
 def current_view() -> View:
     """After the widgets: the view as the page shows it now (remembered for `keep_view`)."""
     values = {field: st.session_state[key] for field, key in VIEW_WIDGETS.items()
-              if st.session_state.get(key) is not None}  # fmt: skip
+              if view_valid(field, st.session_state.get(key))}  # fmt: skip
     state()["view"] = replace(state().get("view", View()), **values)
     return state()["view"]
 

@@ -51,6 +51,17 @@ class View:
         return query
 
 
+def valid(field: str, value: object) -> bool:
+    """Whether `value` can be the View's `field` (a widget's value is checked before it is kept)."""
+    default = getattr(View(), field)
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and 0 <= value < MAX_EXPLAINED
+    allowed = {"per": AXES, "loss_view": tuple(LOSS_VIEWS.values()), "section": tuple(SECTIONS.values())}[field]
+    return value in allowed
+
+
 VIEW_KEYS = ("x", "loss", "log_lr", "log_loss", "present", "explain", "tab")  # the link's parameters for a View
 
 

@@ -52,8 +52,9 @@ def settle(page) -> None:
     """Wait until the app's rerun has finished and its charts are drawn."""
     page.wait_for_timeout(300)  # let a rerun that an interaction triggered start
     page.wait_for_selector(IDLE, timeout=60_000)
-    # the charts, or the traceback that replaced them (a test then reports it, instead of timing out)
-    page.wait_for_selector('.js-plotly-plot .main-svg, [data-testid="stException"]', timeout=60_000)
+    # the charts, the notice that there are none, or the traceback that replaced them (reported by the test)
+    page.wait_for_selector('.js-plotly-plot .main-svg, [data-testid="stException"], '
+                           '[data-testid="stAlert"]:has-text("Add a valid schedule")', timeout=60_000)
 
 
 def sidebar_schedules(page) -> list[str]:

@@ -7,6 +7,9 @@ on every later rerun, which is where callbacks that fire twice show up.
 from __future__ import annotations
 
 import os
+import random
+from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from apptest_helpers import link_query
@@ -22,10 +25,13 @@ from browser_helpers import (
     settle,
     sidebar_schedules,
 )
+from monkey import MAX_SLOTS, PageModel
 
-from lrviz.config import Config
+from lrviz.config import Config, from_query
 from lrviz.presets import PRESETS
-from lrviz.view import View
+from lrviz.registry import REGISTRY
+from lrviz.view import SECTIONS, View, without_view
+from lrviz.view import from_query as view_from_query
 
 pytestmark = pytest.mark.browser
 TUTORIAL = "Tutorial: ExponentialLR, StepLR and LinearLR"
@@ -131,3 +137,78 @@ def test_opening_a_section_does_not_move_the_page_under_the_pointer(server, page
     assert hidden_traces(page) == []  # so the release did not land on a legend
     assert errors_on_page(page) == 0
     assert f"tab={View(section=section).to_query()['tab']}" in page.url  # and the section opened
+
+
+BROWSER_ADDS = ["CosineAnnealingLR", "OneCycleLR", "SequentialLR", "ExponentialLR"]  # unambiguous when typed
+BROWSER_ACTIONS = ("preset", "add", "duplicate", "remove", "compose", "slider", "toggle", "section", "reopen")
+
+
+def schedule_box(page, index: int):
+    """The expander of the index-th schedule in the sidebar, opened (as a person clicks it open)."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').nth(index + 1)  # after Experiment
+    if box.locator("details[open]").count() == 0:
+        box.locator("summary").click()
+    return box
+
+
+def browser_act(page, model: PageModel, action: str, rng: random.Random) -> None:
+    count = len(model.slots)
+    if action == "preset":
+        name = rng.choice(list(PRESETS)[:3])
+        pick(page, "Presets from the source texts", name)
+        model.preset(name)
+    elif action == "add" and count < MAX_SLOTS:
+        name = rng.choice(BROWSER_ADDS)
+        pick(page, "Add a schedule", name)
+        model.add(name)
+    elif action in ("duplicate", "remove") and count and (action == "remove" or count < MAX_SLOTS):
+        index = rng.randrange(count)
+        schedule_box(page, index).get_by_role("button", name=action.capitalize()).click()
+        settle(page)
+        (model.duplicate if action == "duplicate" else model.remove)(index)
+    elif action == "compose" and (found := [i for i, s in enumerate(model.slots) if s.name == "SequentialLR"]):
+        schedule_box(page, found[0]).get_by_role("button", name="Add part").click()
+        settle(page)
+        model.add_part(found[0])
+    elif action == "slider" and count:
+        index = rng.randrange(count)
+        thumbs = schedule_box(page, index).locator('[data-testid="stSlider"] input[type="range"]:visible')
+        if thumbs.count() and not REGISTRY[model.slots[index].name].composite:
+            thumb = thumbs.first
+            thumb.focus()
+            for _ in range(rng.randint(1, 4)):
+                page.keyboard.press(rng.choice(["ArrowLeft", "ArrowRight"]))
+            settle(page)
+            text = thumb.input_value()
+            value = float(text) if "." in text else int(text)
+            if value != model.slots[index].given.get(thumb.get_attribute("aria-label")):
+                model.set_param(index, thumb.get_attribute("aria-label"), value)
+    elif action == "toggle" and model.drawn():
+        toggle_log_lr(page)
+        model.view = replace(model.view, log_lr=not model.view.log_lr)
+    elif action == "section":
+        section = rng.choice(list(SECTIONS.values()))
+        page.get_by_text(section, exact=True).first.click()
+        settle(page)
+        model.view = replace(model.view, section=section)
+    elif action == "reopen":
+        open_page(page, page.url)
+        model.reopen()
+
+
+def test_a_person_clicking_at_random_sees_what_they_asked_for(server, page):
+    rng, start = random.Random(7), Config({"epochs": 10}, ["StepLR(step_size=3)", "SequentialLR()"])
+    model = PageModel.of(start)
+    open_page(page, f"{server}/?{link_query(start)}")
+    done = []
+    for _ in range(14):
+        action = rng.choice(BROWSER_ACTIONS)
+        browser_act(page, model, action, rng)
+        done.append(action)
+        step = " / ".join(done)
+        assert errors_on_page(page) == 0, (step, page.locator('[data-testid="stException"]').all_inner_texts())
+        assert sidebar_schedules(page) == model.sidebar(), step
+        assert (chart_names(page) if model.drawn() else []) == model.legend(), step
+        query = parse_qs(urlsplit(page.url).query)
+        assert from_query(without_view(query))[0].schedules == model.drawn(), step
+        assert view_from_query(query) == (model.view, []), step

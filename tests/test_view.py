@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrviz.view import AXES, LOSS_VIEWS, SECTIONS, VIEW_KEYS, View, from_query, without_view
+from lrviz.view import AXES, LOSS_VIEWS, SECTIONS, VIEW_KEYS, View, from_query, valid, without_view
 
 views = st.builds(View, per=st.sampled_from(AXES), loss_view=st.sampled_from(list(LOSS_VIEWS.values())),
                   log_lr=st.booleans(), log_loss=st.booleans(), explained=st.integers(0, 31),
@@ -54,3 +54,10 @@ def test_hostile_links_never_raise_and_messages_stay_short(query):
     view, dropped = from_query(query)
     assert isinstance(view, View)
     assert all(len(text) < 200 for text in dropped)
+
+
+def test_only_values_a_view_can_hold_are_valid():
+    assert valid("explained", 3) and not valid("explained", "StepLR()") and not valid("explained", True)
+    assert valid("log_lr", False) and not valid("log_lr", 0) and not valid("log_lr", None)
+    assert valid("section", "LR range test") and not valid("section", "range")
+    assert valid("per", "step") and not valid("per", None)
