@@ -221,12 +221,10 @@ def charts(result: Result) -> None:
 
 
 def teaching(result: Result) -> None:
-    explained = st.session_state.get("explain", 0)
-    # the browser sends the option's text: once that schedule's text changed (a slider), it matches no option
-    if not isinstance(explained, int) or not 0 <= explained < len(result.labels):
-        st.session_state["explain"] = 0
-    position = st.selectbox("Explain", range(len(result.labels)), key="explain",
-                            format_func=lambda index: markup.shorten(result.labels[index]))
+    positions = list(range(len(result.labels)))
+    position = ui.schedule_picker("Explain", positions, [markup.shorten(label) for label in result.labels],
+                                  ui.current_view().explained, key="explain")
+    ui.set_view(explained=position)
     item = result.resolved[position]
     spec = item.spec
     st.markdown(f"**{spec.name}**: {spec.explain}")
@@ -291,10 +289,11 @@ def range_test_section(experiment: Experiment) -> None:
     targets = {slot["id"]: slot for slot in ui.state()["slots"]
                if "max_lr" in {p.name for p in REGISTRY[slot["name"]].params}}  # fmt: skip
     if targets:
-        if st.session_state.get("rt_target") not in targets:
-            st.session_state["rt_target"] = next(iter(targets))
-        target = use[1].selectbox("schedule", list(targets), key="rt_target",
-                                  format_func=lambda slot_id: markup.shorten(ui.written_schedule(targets[slot_id])))
+        with use[1]:
+            target = ui.schedule_picker("schedule", list(targets),
+                                        [markup.shorten(ui.written_schedule(slot)) for slot in targets.values()],
+                                        ui.state().get("rt_target"), key="rt_target")
+        ui.state()["rt_target"] = target
         use[2].button(f"Use {value:g} as max_lr", on_click=ui.apply_max_lr, args=(target, value),
                       icon=":material/arrow_forward:", key="rt_use")
         if (applied := ui.state().get("applied")) and applied[0] in targets:

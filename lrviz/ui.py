@@ -9,6 +9,7 @@ widget starts again from the loaded values.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import replace
@@ -141,7 +142,7 @@ def _on_name(slot_id: int, key: str) -> None:
 # ---- the view: widgets whose values a link holds -------------------------------------------------
 
 VIEW_WIDGETS = {"per": "x", "loss_view": "loss_view", "log_lr": "log_lr", "log_loss": "log_loss",
-                "explained": "explain", "section": "section", "present": "present"}  # View field -> widget key
+                "section": "section", "present": "present"}  # View field -> widget key (not `explained`: see set_view)
 
 
 def apply_view(view: View) -> None:
@@ -149,6 +150,11 @@ def apply_view(view: View) -> None:
     state()["view"] = view
     for field, key in VIEW_WIDGETS.items():
         st.session_state[key] = getattr(view, field)
+
+
+def set_view(**values: Any) -> None:
+    """Change the view from a value a widget returned (the explained schedule, picked by position)."""
+    state()["view"] = replace(state().get("view", View()), **values)
 
 
 def keep_view() -> None:
@@ -309,6 +315,17 @@ def params_editor(params: tuple[Param, ...], raw: dict[str, Any], ctx: RunContex
         default = param.default_for(ctx)
         value = raw[param.name] if given else default
         param_input(param, value, ctx, _key(slot_id, param.name, given, default), slot_id, errors.get(param.name))
+
+
+def schedule_picker(label: str, options: list, texts: list[str], chosen: Any, key: str) -> Any:
+    """A selectbox over schedules, whose texts change (a slider, an applied max_lr).
+
+    A browser sends back the text of the option it shows; once that text changed it matches no
+    option. So the box is a new widget whenever the texts change, starting on `chosen`.
+    """
+    digest = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:10]
+    return st.selectbox(label, options, index=options.index(chosen) if chosen in options else 0,
+                        key=f"{key}.{digest}", format_func=lambda option: texts[options.index(option)])
 
 
 def name_picker(slot: Slot, choices: list[str], label: str = "scheduler") -> None:

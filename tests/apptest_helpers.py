@@ -69,3 +69,9 @@ def widget(app: AppTest, kind: str, owner: int | str, name: str):
 
 def messages(app: AppTest) -> list[str]:
     return [element.value for element in app.error]
+
+
+def picker(app: AppTest, key: str):
+    """A schedule picker (ui.schedule_picker): its key is `key` and a digest of the texts it shows."""
+    (found,) = [box for box in app.selectbox if box.key and box.key.startswith(f"{key}.")]
+    return found

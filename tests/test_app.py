@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 import pytest
-from apptest_helpers import APP, charts, curves, lr_curves, messages, open_app, slot_ids, widget
+from apptest_helpers import APP, charts, curves, lr_curves, messages, open_app, picker, slot_ids, widget
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -193,7 +193,7 @@ def test_landscape_replay_and_teaching_panels():
     code = next(block.value for block in app.code if "import torch" in block.value)
     assert "lr_scheduler.ExponentialLR(optimizer, gamma=0.9)" in code
     assert any("Keras" in str(frame.value) for frame in app.dataframe)
-    app.selectbox(key="explain").select("ReduceLROnPlateau()").run()
+    picker(app, "explain").select(1).run()
     code = next(block.value for block in app.code if "import torch" in block.value)
     assert "scheduler.step(train_loss)" in code
     classification = open_app(Config({"dataset": "classification", "epochs": 3}, ["StepLR()"]),
@@ -209,7 +209,7 @@ def test_the_link_holds_the_view_and_reopens_it():
     app.toggle(key="log_lr").set_value(True).run()
     app.toggle(key="log_loss").set_value(False).run()
     app.segmented_control(key="loss_view").set_value("raw").run()
-    app.selectbox(key="explain").select(1).run()
+    picker(app, "explain").select(1).run()
     app.segmented_control(key="section").set_value("Export & share").run()
     assert not app.exception
     link = {key: app.query_params[key] for key in app.query_params}
@@ -224,14 +224,14 @@ def test_the_link_holds_the_view_and_reopens_it():
     for key in ("x", "log_lr", "log_loss", "loss_view", "section"):
         assert reopened.session_state[key] == app.session_state[key], key
     reopened.segmented_control(key="section").set_value("How it works").run()
-    assert reopened.selectbox(key="explain").value == 1
+    assert picker(reopened, "explain").value == 1
     x_axis = next(iter(charts(reopened).values()))["layout"]["xaxis"]["title"]["text"]
     assert "step" in x_axis
 
 
 def test_a_closed_section_keeps_its_view_in_the_link():
     app = open_app(Config({"epochs": 8}, ["StepLR()", "OneCycleLR()"]))
-    app.selectbox(key="explain").select(1).run()
+    picker(app, "explain").select(1).run()
     app.segmented_control(key="section").set_value("LR range test").run()  # "Explain" is no longer drawn
     app.toggle(key="log_lr").set_value(True).run()
     assert app.query_params["explain"] == "2" and app.query_params["tab"] == "range"
@@ -252,17 +252,17 @@ def test_a_hostile_view_in_a_link_is_reported_not_raised():
 def test_range_test_applies_to_the_schedule_picked_and_says_so():
     app = open_app(Config({"epochs": 10}, ["OneCycleLR()", "CyclicLR(cycle_momentum=False)"]), section="LR range test")
     first, second = slot_ids(app)
-    app.selectbox(key="rt_target").select(second).run()
+    picker(app, "rt_target").select(second).run()
     app.button(key="rt_use").click().run()
     assert not app.exception and not messages(app)
     slots = {slot["id"]: slot["params"] for slot in app.session_state["lrviz"]["slots"]}
     value = slots[second]["max_lr"]
     assert "max_lr" not in slots[first]
-    assert app.selectbox(key="rt_target").value == second  # the picker stays on the schedule just changed
+    assert picker(app, "rt_target").value == second  # the picker stays on the schedule just changed
     (confirmation,) = [box.value for box in app.success]
     assert confirmation.startswith("CyclicLR") and f"{value:g}" in confirmation
     assert widget(app.sidebar, "select_slider", second, "max_lr").value == value  # its slider shows it
-    app.selectbox(key="rt_target").select(first).run()
+    picker(app, "rt_target").select(first).run()
     app.button(key="rt_use").click().run()
     (confirmation,) = [box.value for box in app.success]
     assert confirmation.startswith("OneCycleLR")

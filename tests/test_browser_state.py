@@ -212,3 +212,20 @@ def test_a_person_clicking_at_random_sees_what_they_asked_for(server, page):
         query = parse_qs(urlsplit(page.url).query)
         assert from_query(without_view(query))[0].schedules == model.drawn(), step
         assert view_from_query(query) == (model.view, []), step
+
+
+def test_the_range_test_applies_to_the_schedule_picked_every_time(server, page):
+    config = Config({"epochs": 10}, ["OneCycleLR()", "CyclicLR(cycle_momentum=False)"])
+    open_page(page, f"{server}/?{link_query(config)}&tab=range")
+    pick(page, "schedule", "CyclicLR")
+    for suggestion in ("minimum / 10", "steepest descent"):
+        page.locator('[data-testid="stRadio"]').get_by_text(suggestion).click()
+        settle(page)
+        page.get_by_role("button", name="as max_lr").click()
+        settle(page)
+        schedules = sidebar_schedules(page)
+        assert schedules[0] == "OneCycleLR()" and "max_lr=" in schedules[1], suggestion
+        confirmation = page.locator('[data-testid="stAlertContentSuccess"]').inner_text().splitlines()[-1]
+        assert confirmation.startswith(schedules[1]) and "now uses max_lr" in confirmation
+        # the picker still names the schedule just changed, with its new text
+        assert page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input').input_value() == schedules[1]
