@@ -116,9 +116,8 @@ def test_an_add_happens_once_and_the_same_choice_adds_again(server, page):
     assert errors_on_page(page) == 0
 
 
-@pytest.mark.parametrize("start, section, bottom", [
-    ("how", "LR range test", False), ("how", "Export & share", False),
-    ("export", "Landscape & replay", True), ("export", "LR range test", True)])
+@pytest.mark.parametrize("start, section, bottom", [("how", "LR range test", False),
+                                                     ("export", "Landscape & replay", True)])
 def test_opening_a_section_does_not_move_the_page_under_the_pointer(server, page, start, section, bottom):
     """On the tabs this replaces, a press opened the tab and the page jumped ~290 px before the release."""
     config = Config({"epochs": 10}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=3)", "OneCycleLR()"])
