@@ -110,7 +110,8 @@ def header() -> None:
 def preset_picker() -> None:
     def load(name: str) -> None:
         ui.apply_config(PRESETS[name][1])
-        ui.state()["preset_note"] = f"**{markup.markdown_text(name)}.** {markup.markdown_text(PRESETS[name][0])}"
+        description = markup.markdown_text(PRESETS[name][0], limit=2000)
+        ui.state()["preset_note"] = f"**{markup.markdown_text(name)}.** {description}"
 
     st.selectbox("Presets from the source texts", list(PRESETS), index=None, key="preset",
                  on_change=ui.consume, args=("preset", load), placeholder="Load a preset…")
