@@ -8,7 +8,7 @@ dropped (the default is kept) with a message saying what and why, as `config.py`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from lrviz.markup import shorten
 
@@ -122,4 +122,3 @@ def without_view(query: Mapping[str, list[str]]) -> dict[str, list[str]]:
     return {name: values for name, values in query.items() if name not in VIEW_KEYS}
 
 
-FIELDS = tuple(field.name for field in fields(View))
