@@ -298,8 +298,8 @@ def range_test_section(experiment: Experiment) -> None:
         use[2].button(f"Use {value:g} as max_lr", on_click=ui.apply_max_lr, args=(target, value),
                       icon=":material/arrow_forward:", key="rt_use")
         if (applied := ui.state().get("applied")) and applied[0] in targets:
-            use[2].success(f"{markup.markdown_text(ui.written_schedule(targets[applied[0]]))} now uses max_lr = "
-                           f"{applied[1]:g}", icon=":material/check:")
+            st.success(f"{markup.markdown_text(ui.written_schedule(targets[applied[0]]))} now uses max_lr = "
+                       f"{applied[1]:g}", icon=":material/check:")
     else:
         use[1].caption("No schedule with a max_lr yet.")
         use[2].button(f"Add OneCycleLR(max_lr={value:g})", on_click=ui.add_schedule,
