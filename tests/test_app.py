@@ -266,3 +266,9 @@ def test_range_test_applies_to_the_schedule_picked_and_says_so():
     app.button(key="rt_use").click().run()
     (confirmation,) = [box.value for box in app.success]
     assert confirmation.startswith("OneCycleLR")
+
+
+def test_an_empty_optional_value_says_what_empty_means_from_its_declaration():
+    app = open_app(Config({"epochs": 12}, ["CyclicLR(cycle_momentum=False)", "ExponentialLR()"]))
+    box = widget(app.sidebar, "number_input", slot_ids(app)[0], "step_size_down")
+    assert box.proto.placeholder == "empty: same as step_size_up"
