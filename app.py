@@ -7,12 +7,19 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from lrviz import figures, landscape, ui
+from lrviz import figures, landscape, markup, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
-from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
+from lrviz.experiment import (
+    EXPERIMENT_PARAMS,
+    MAX_EPOCHS,
+    MAX_SAMPLES,
+    MAX_SCHEDULES,
+    MAX_STEPS,
+    TRUE_WEIGHTS,
+    Experiment,
+)
 from lrviz.limits import check_rows
-from lrviz.markup import markdown_text
 from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
 from lrviz.presets import PRESETS
@@ -21,10 +28,11 @@ from lrviz.registry import REGISTRY
 from lrviz.results import Result
 from lrviz.schedule import MAX_SPEC_LENGTH, parse, resolve
 from lrviz.script import script
+from lrviz.view import AXES, LOSS_VIEWS, SECTIONS, View, without_view
+from lrviz.view import from_query as view_from_query
 
 DEFAULT = Config({"epochs": 20}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
                                   "LinearLR(start_factor=0.5, total_iters=4)", "OneCycleLR()"])
-SECTIONS = ["How it works", "Landscape & replay", "LR range test", "Export & share"]
 PROGRESS_WORK = 400_000  # optimizer steps × schedules above which a progress bar is shown
 
 
@@ -57,17 +65,21 @@ def load_first_visit() -> None:
     if s.get("loaded"):
         return
     s["loaded"] = True
-    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    link = {key: st.query_params.get_all(key) for key in st.query_params}
+    view, view_dropped = view_from_query(link)
+    query = without_view(link)
     config, dropped = from_query(query) if query else (DEFAULT, [])
     if query and not config.schedules and not dropped:
         config.schedules = DEFAULT.schedules
     ui.apply_config(config)
-    s["notices"] = dropped
+    ui.apply_view(view)
+    s["notices"] = dropped + view_dropped
 
 
 STYLE = """<style>
 @media (min-width: 900px) { section[data-testid="stSidebar"] { width: 400px !important; } }
 .block-container { padding-top: 2.5rem; }
+.st-key-section_body { min-height: 1100px; }
 </style>"""
 
 
@@ -93,17 +105,17 @@ def header() -> None:
             "mini-batch's loss (faint) beside the loss on the whole training set."
         )
     for notice in ui.state().pop("notices", []):
-        st.warning(f"Not loaded: {markdown_text(notice, 400)}", icon=":material/warning:")
+        st.warning(f"Not loaded: {markup.markdown_text(notice, 400)}", icon=":material/warning:")
 
 
 def preset_picker() -> None:
-    def load() -> None:
-        name = st.session_state.pop("preset")
+    def load(name: str) -> None:
         ui.apply_config(PRESETS[name][1])
-        ui.state()["preset_note"] = f"**{name}.** {PRESETS[name][0]}"
+        description = markup.markdown_text(PRESETS[name][0], limit=2000)
+        ui.state()["preset_note"] = f"**{markup.markdown_text(name)}.** {description}"
 
-    st.selectbox("Presets from the source texts", list(PRESETS), index=None, key="preset", on_change=load,
-                 placeholder="Load a preset…")
+    st.selectbox("Presets from the source texts", list(PRESETS), index=None, key="preset",
+                 on_change=ui.consume, args=("preset", load), placeholder="Load a preset…")
     if note := ui.state().get("preset_note"):
         st.caption(note)
 
@@ -118,7 +130,7 @@ def experiment_section() -> Experiment | None:
 def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) -> ui.Resolved | None:
     ctx = experiment.context()
     resolved, errors = ui.schedule_of(slot, experiment)
-    label = str(ui.schedule_text(slot))
+    label = markup.markdown_text(ui.written_schedule(slot))
     first = ui.state()["slots"][0]["id"] == slot["id"]
     with st.expander(label, expanded=first or not resolved,
                      icon=":material/show_chart:" if resolved else ":material/error:"):
@@ -165,14 +177,12 @@ def schedules_section(experiment: Experiment | None) -> list[ui.Resolved]:
         item = schedule_editor(slot, experiment, colors[len(resolved)] if len(resolved) < len(colors) else None)
         if item is not None:
             resolved.append(item)
-    choice = st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
-                          format_func=lambda name: f"{name} — {REGISTRY[name].summary}",
-                          key=f"v{ui.state()['version']}.add", disabled=len(slots) >= MAX_SCHEDULES)
-    if choice:
-        ui.add_schedule(f"{choice}()")
-        st.session_state.pop(f"v{ui.state()['version']}.add")
-        st.rerun()
-    st.caption(f"Limits: {MAX_SCHEDULES} schedules, 1000 epochs, 100,000 samples, 200,000 steps per run.")
+    st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
+                 format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
+                 on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
+                 disabled=len(slots) >= MAX_SCHEDULES)
+    st.caption(f"Limits: {MAX_SCHEDULES} schedules, {MAX_EPOCHS:,} epochs, {MAX_SAMPLES:,} samples, "
+               f"{MAX_STEPS:,} steps per run.")
     return resolved
 
 
@@ -190,7 +200,7 @@ def paste_code_box(experiment: Experiment | None) -> None:
         try:
             resolve(parse(code), experiment.context())
         except SpecError as error:
-            st.error(markdown_text(error), icon=":material/error:")
+            st.error(markup.markdown_text(error), icon=":material/error:")
             return
         ui.add_schedule(code)
         ui.state()["pasted"] = str(parse(code))
@@ -207,7 +217,7 @@ def train(resolved: list[ui.Resolved], experiment: Experiment) -> Result | None:
     try:
         return training_cache().run(texts, experiment, progress=bar.progress if bar else None)
     except SpecError as error:  # e.g. a formula that fails at some epoch: shown, not raised
-        st.error(markdown_text(error, 400), icon=":material/error:")
+        st.error(markup.markdown_text(error, 400), icon=":material/error:")
         return None
     finally:
         if bar:
@@ -216,11 +226,15 @@ def train(resolved: list[ui.Resolved], experiment: Experiment) -> Result | None:
 
 def charts(result: Result) -> None:
     options = st.columns([1, 1, 1, 1])
-    per = options[0].segmented_control("x axis", ["epoch", "step"], key="x", default="epoch") or "epoch"
-    views = ["above optimum", "raw"] if result.optimal_loss is not None else ["raw"]
-    view = options[1].segmented_control("loss", views, key="loss_view", default=views[0]) or views[0]
+    # their values start from the view (a link's, or the last one): see ui.keep_view
+    per = options[0].segmented_control("x axis", list(AXES), key="x")
+    if result.optimal_loss is not None:
+        view = options[1].segmented_control("loss", list(LOSS_VIEWS.values()), key="loss_view")
+    else:  # no optimum to subtract (classification): the choice is kept for when there is one again
+        view = "raw"
+        options[1].caption("loss: raw (this data set has no known optimum)")
     log_lr = options[2].toggle("log lr", key="log_lr")
-    log_loss = options[3].toggle("log loss", value=True, key="log_loss")
+    log_loss = options[3].toggle("log loss", key="log_loss")
     left, right = st.columns(2)
     left.plotly_chart(figures.lr_figure(result, per, log_lr), key="lr_chart")
     right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum"), key="loss_chart")
@@ -232,8 +246,11 @@ def charts(result: Result) -> None:
 
 
 def teaching(result: Result) -> None:
-    label = st.selectbox("Explain", result.labels, key="explain")
-    item = result.resolved[result.labels.index(label)]
+    positions = list(range(len(result.labels)))
+    position = ui.schedule_picker("Explain", positions, [markup.shorten(label) for label in result.labels],
+                                  ui.current_view().explained, key="explain")
+    ui.set_view(explained=position)
+    item = result.resolved[position]
     spec = item.spec
     st.markdown(f"**{spec.name}**: {spec.explain}")
     st.latex(spec.formula)
@@ -292,15 +309,32 @@ def range_test_section(experiment: Experiment) -> None:
     which = use[0].radio("suggestion", list(suggestions), key="rt_which",
                          format_func=lambda name: f"{name}: {suggestions[name]:.3g}")
     value = float(f"{suggestions[which]:.2g}")
-    targets = [slot for slot in ui.state()["slots"] if "max_lr" in {p.name for p in REGISTRY[slot["name"]].params}]
+    # options are slot ids, not slots: a slot's text changes when max_lr is applied, and options that
+    # change give the picker a new identity, so it used to fall back to the first schedule one apply late
+    targets = {slot["id"]: slot for slot in ui.state()["slots"]
+               if "max_lr" in {p.name for p in REGISTRY[slot["name"]].params}}  # fmt: skip
     if targets:
-        target = use[1].selectbox("schedule", targets, key="rt_target", format_func=lambda s: str(ui.schedule_text(s)))
-        use[2].button(f"Use {value:g} as max_lr", on_click=ui.set_param, args=(target["id"], "max_lr", value),
+        with use[1]:
+            target = ui.schedule_picker("schedule", list(targets),
+                                        [markup.shorten(ui.written_schedule(slot)) for slot in targets.values()],
+                                        ui.state().get("rt_target"), key="rt_target")
+        ui.state()["rt_target"] = target
+        use[2].button(f"Use {value:g} as max_lr", on_click=ui.apply_max_lr, args=(target, value),
                       icon=":material/arrow_forward:", key="rt_use")
+        if (applied := ui.state().get("applied")) and applied[0] in targets:
+            st.success(f"{markup.markdown_text(ui.written_schedule(targets[applied[0]]))} now uses max_lr = "
+                       f"{applied[1]:g}", icon=":material/check:")
     else:
         use[1].caption("No schedule with a max_lr yet.")
         use[2].button(f"Add OneCycleLR(max_lr={value:g})", on_click=ui.add_schedule,
                       args=(f"OneCycleLR(max_lr={value!r})",), icon=":material/add:", key="rt_add")
+
+
+def section_switcher() -> str:
+    """Buttons, not tabs: a section opens when the button is released, and the section's body keeps
+    a minimum height, so the page does not move under the pointer while a person clicks."""
+    return st.segmented_control("Section", list(SECTIONS.values()), key="section", label_visibility="collapsed",
+                                width="stretch") or SECTIONS["how"]
 
 
 def export(result: Result, config: Config) -> None:
@@ -322,7 +356,7 @@ def export(result: Result, config: Config) -> None:
                                mime="application/json", on_click="ignore", icon=":material/settings:",
                                key="config_json")
     st.markdown("**Share this page**: the link holds the whole configuration.")
-    st.code(share_link(config), language=None, wrap_lines=True)
+    st.code(share_link(config, ui.current_view()), language=None, wrap_lines=True)
 
 
 def config_loader() -> None:
@@ -332,7 +366,7 @@ def config_loader() -> None:
         try:
             config, dropped = from_json(upload.getvalue())
         except SpecError as error:
-            st.error(markdown_text(error, 400), icon=":material/error:")
+            st.error(markup.markdown_text(error, 400), icon=":material/error:")
             return
         ui.apply_config(config)
         ui.state()["notices"] = dropped
@@ -344,14 +378,14 @@ def current_config(experiment: Experiment | None, resolved: list[ui.Resolved]) -
     return Config(options, [str(item.schedule) for item in resolved])
 
 
-def share_link(config: Config) -> str:
+def share_link(config: Config, view: View) -> str:
     base = (st.context.url or "http://localhost:8501/").split("?")[0]
-    return f"{base}?{urlencode(to_query(config), doseq=True)}"
+    return f"{base}?{urlencode({**to_query(config), **view.to_query()}, doseq=True)}"
 
 
-def sync_url(config: Config) -> None:
-    """Keep the address bar equal to the page, so copying it shares the page."""
-    query = to_query(config)
+def sync_url(config: Config, view: View) -> None:
+    """Keep the address bar equal to the page, so copying it shares the page as it is seen."""
+    query = {**to_query(config), **view.to_query()}
     if json.dumps(query, sort_keys=True) != ui.state().get("synced"):
         st.query_params.from_dict(query)
         ui.state()["synced"] = json.dumps(query, sort_keys=True)
@@ -359,6 +393,7 @@ def sync_url(config: Config) -> None:
 
 st.set_page_config(page_title="lrviz · learning-rate schedules", page_icon="📉", layout="wide")
 load_first_visit()
+ui.keep_view()
 header()
 with st.sidebar:
     preset_picker()
@@ -371,21 +406,18 @@ if result is None:
 else:
     charts(result)
 config = current_config(experiment, resolved)
-# only the open tab is computed: the landscape and the range test cost more than a slider move should
-teach, landscape_tab, finder, share = st.tabs(SECTIONS, key="section", on_change="rerun")
-with teach:
-    if teach.open and result is not None:
+section = section_switcher()
+# only the open section is computed: the landscape and the range test cost more than a slider move should
+with st.container(key="section_body"):
+    if section == SECTIONS["how"] and result is not None:
         teaching(result)
-with landscape_tab:
-    if landscape_tab.open and result is not None:
+    elif section == SECTIONS["landscape"] and result is not None:
         landscape_section(result)
-with finder:
-    if finder.open and experiment is not None:
+    elif section == SECTIONS["range"] and experiment is not None:
         range_test_section(experiment)
-with share:
-    if share.open:
+    elif section == SECTIONS["export"]:
         if result is not None:
             export(result, config)
         config_loader()
 if experiment is not None:
-    sync_url(config)
+    sync_url(config, ui.current_view())

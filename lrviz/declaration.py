@@ -61,6 +61,7 @@ class SchedulerSpec:
     restarts_parts: bool = False  # restarts each later part at a milestone (SequentialLR)
     restartable: bool = True  # torch can restart it (`_update_lr(0)`); its own composites cannot
     note: str = ""  # what torch does that surprises people
+    default_part: str = "ExponentialLR()"  # a composite's "Add part" adds this schedule
 
     def param(self, name: str) -> Param:
         return next(param for param in self.params if param.name == name)

@@ -80,6 +80,7 @@ class Param:
     # low/high are what torch accepts (validation); a slider's range is only a teaching default within them
     slider_low: float | Derived | None = None  # None: low
     slider_high: float | Derived | None = None  # None: high (or the run's length for a length in steps)
+    placeholder: str = ""  # what an empty box means, for an optional value
 
     def default_for(self, ctx: RunContext) -> Any:
         return self.default(ctx) if callable(self.default) else self.default

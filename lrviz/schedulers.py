@@ -287,7 +287,7 @@ SchedulerSpec(
      lr_param("max_lr", lambda ctx: ctx.lr, "upper bound of the cycle"),
      steps_param("step_size_up", lambda ctx: max(1, ctx.horizon // 4), "steps from base_lr up to max_lr"),
      Param("step_size_down", "int", None, "steps back down (empty: same as up)", low=1,
-           slider_high=lambda ctx: max(1, ctx.horizon), optional=True),
+           slider_high=lambda ctx: max(1, ctx.horizon), optional=True, placeholder="empty: same as step_size_up"),
      Param("mode", "choice", "triangular", "how the amplitude changes",
            choices=("triangular", "triangular2", "exp_range")),
      gamma_param(lambda ctx: round(0.1 ** (1 / ctx.horizon), 4), "amplitude factor per step (exp_range)"),

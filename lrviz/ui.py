@@ -9,7 +9,10 @@ widget starts again from the loaded values.
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -18,8 +21,10 @@ from lrviz.config import Config
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.params import Param, RunContext, SpecError, check_all
 from lrviz.registry import REGISTRY
-from lrviz.schedule import Resolved, Schedule, child_contexts, parse, resolve
+from lrviz.schedule import Resolved, Schedule, child_contexts, parse, resolve, schedule
 from lrviz.traces import lr_trace
+from lrviz.view import View
+from lrviz.view import valid as view_valid
 
 Slot = dict[str, Any]  # {"id": int, "name": str, "params": {name: widget value}, "children": [Slot]}
 NUMBER_INPUT_SPAN = 5000  # integer ranges wider than this get a number box, not a slider
@@ -60,6 +65,27 @@ def _find(slot_id: int, slots: list[Slot] | None = None) -> tuple[list[Slot], Sl
     return None
 
 
+def consume(key: str, action: Callable[[Any], None]) -> None:
+    """on_change of a selection that triggers an action: act once, then clear the widget.
+
+    A browser keeps a widget's value and sends it with every later rerun; had the key been
+    popped, Streamlit would see that value as a new change and run the action again.
+    Setting it to None through its key clears the box in the browser too.
+    """
+    choice = st.session_state.get(key)
+    st.session_state[key] = None
+    if choice is not None:
+        action(choice)
+
+
+def _params_of(slot_id: int | None) -> dict[str, Any] | None:
+    """The raw values of a slot (None: the experiment's); None if the slot is gone (removed, replaced)."""
+    if slot_id is None:
+        return state()["experiment"]
+    found = _find(slot_id)
+    return found[1]["params"] if found else None
+
+
 def remove_slot(slot_id: int) -> None:
     if found := _find(slot_id):
         siblings, slot = found
@@ -69,15 +95,25 @@ def remove_slot(slot_id: int) -> None:
 def duplicate_slot(slot_id: int) -> None:
     if found := _find(slot_id):
         siblings, slot = found
-        siblings.insert(siblings.index(slot) + 1, _new_slot(schedule_text(slot)))
+        siblings.insert(siblings.index(slot) + 1, _new_slot(written_schedule(slot)))
 
 
 def set_param(slot_id: int, name: str, value: Any) -> None:
-    _find(slot_id)[1]["params"][name] = value
+    """Set a parameter from outside its widget (in a callback): the widget shows the new value too."""
+    if (params := _params_of(slot_id)) is not None:
+        params[name] = value
+        st.session_state[_key(slot_id, name, True, None)] = value
+
+
+def apply_max_lr(slot_id: int, value: float) -> None:
+    """The range test's suggestion into a schedule's max_lr, remembered to confirm it beside the button."""
+    set_param(slot_id, "max_lr", value)
+    state()["applied"] = (slot_id, value)
 
 
 def add_part(slot_id: int) -> None:
-    _find(slot_id)[1]["children"].append(_new_slot(parse("ExponentialLR()")))
+    if found := _find(slot_id):
+        found[1]["children"].append(_new_slot(parse(REGISTRY[found[1]["name"]].default_part)))
 
 
 def part_contexts(slot: Slot, ctx: RunContext) -> list[RunContext]:
@@ -93,13 +129,50 @@ def part_contexts(slot: Slot, ctx: RunContext) -> list[RunContext]:
 
 
 def _on_param(slot_id: int | None, name: str, key: str) -> None:
-    target = state()["experiment"] if slot_id is None else _find(slot_id)[1]["params"]
-    target[name] = st.session_state[key]
+    # a widget of a slot that is gone (removed, or replaced by a preset) changes nothing
+    if (params := _params_of(slot_id)) is not None and key in st.session_state:
+        params[name] = st.session_state[key]
 
 
 def _on_name(slot_id: int, key: str) -> None:
-    slot = _find(slot_id)[1]
-    slot.update(name=st.session_state[key], params={}, children=[])
+    if (found := _find(slot_id)) and st.session_state.get(key) in REGISTRY:
+        found[1].update(name=st.session_state[key], params={}, children=[])
+
+
+# ---- the view: widgets whose values a link holds -------------------------------------------------
+
+VIEW_WIDGETS = {"per": "x", "loss_view": "loss_view", "log_lr": "log_lr", "log_loss": "log_loss",
+                "section": "section", "present": "present"}  # View field -> widget key (not `explained`: see set_view)
+
+
+def apply_view(view: View) -> None:
+    """Show the page as `view` (a link's): every view widget starts from it."""
+    state()["view"] = view
+    for field, key in VIEW_WIDGETS.items():
+        st.session_state[key] = getattr(view, field)
+
+
+def set_view(**values: Any) -> None:
+    """Change the view from a value a widget returned (the explained schedule, picked by position)."""
+    state()["view"] = replace(state().get("view", View()), **values)
+
+
+def keep_view() -> None:
+    """Before the widgets: a view widget not drawn in the last run (its section closed, no result)
+    lost its value in Streamlit, a cleared one is None, and a selectbox whose options were renamed
+    (a schedule's text changed) gets back the old option's text; all get the view's value back."""
+    view = state().setdefault("view", View())
+    for field, key in VIEW_WIDGETS.items():
+        if not view_valid(field, st.session_state.get(key)):
+            st.session_state[key] = getattr(view, field)
+
+
+def current_view() -> View:
+    """After the widgets: the view as the page shows it now (remembered for `keep_view`)."""
+    values = {field: st.session_state[key] for field, key in VIEW_WIDGETS.items()
+              if view_valid(field, st.session_state.get(key))}  # fmt: skip
+    state()["view"] = replace(state().get("view", View()), **values)
+    return state()["view"]
 
 
 # ---- from widget values to checked values -----------------------------------------------------
@@ -123,8 +196,8 @@ def checked(params: tuple[Param, ...], raw: dict[str, Any], ctx: RunContext) -> 
     return values, errors
 
 
-def schedule_text(slot: Slot) -> Schedule:
-    """The slot as written (its current values, even invalid ones: used to duplicate it)."""
+def written_schedule(slot: Slot) -> Schedule:
+    """The slot's Schedule as written (its current values, even invalid ones: used to duplicate it)."""
     params = {}
     for param in REGISTRY[slot["name"]].params:
         if param.name in slot["params"]:
@@ -132,8 +205,7 @@ def schedule_text(slot: Slot) -> Schedule:
                 params[param.name] = _value(param, slot["params"][param.name])
             except SpecError:
                 continue
-    frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
-    return Schedule(slot["name"], frozen, tuple(schedule_text(child) for child in slot["children"]))
+    return schedule(slot["name"], *(written_schedule(child) for child in slot["children"]), **params)
 
 
 def experiment_of() -> tuple[Experiment | None, dict[str, str]]:
@@ -160,12 +232,14 @@ def schedule_of(slot: Slot, experiment: Experiment) -> tuple[Resolved | None, di
     if errors:
         return None, errors
     try:
-        resolved = resolve(schedule_text(slot), ctx)
+        resolved = resolve(written_schedule(slot), ctx)
         if not resolved.needs_metric:
             lr_trace(resolved, experiment)
         return resolved, {}
     except SpecError as error:
-        param = error.param or ("lr_lambda" if "lr_lambda" in slot["params"] else None)
+        # an error while stepping names no parameter: it comes from the schedule's formula, if it has one
+        formulas = [param.name for param in spec.params if param.kind == "formula" and param.name in slot["params"]]
+        param = error.param or (formulas[0] if formulas else None)
         own = error.schedule == slot["name"] and param in slot["params"]
         return None, {(param if own else ""): str(error)}
 
@@ -202,12 +276,12 @@ def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: in
         st.text_input(label, value=text, max_chars=200, **kwargs)
     elif param.optional and param.kind == "int":
         st.number_input(label, min_value=int(low), max_value=max(int(high), value or 0), value=value, step=1,
-                        placeholder="empty: same as step_size_up", **kwargs)
+                        placeholder=param.placeholder or None, **kwargs)
     elif not isinstance(value, int | float) or isinstance(value, bool):
         st.text_input(label, value=str(value), **kwargs)  # a loaded value of the wrong type: show it as typed
     elif param.kind == "int":
         low, high = int(low), int(max(high, value))
-        if high - low > NUMBER_INPUT_SPAN:
+        if high - low > NUMBER_INPUT_SPAN or high <= min(low, int(value)):  # a slider needs two values
             st.number_input(label, min_value=low, max_value=max(high, int(value)), value=int(value), step=1, **kwargs)
         else:
             st.slider(label, min_value=min(low, int(value)), max_value=high, value=int(value), step=1, **kwargs)
@@ -237,6 +311,17 @@ def params_editor(params: tuple[Param, ...], raw: dict[str, Any], ctx: RunContex
         default = param.default_for(ctx)
         value = raw[param.name] if given else default
         param_input(param, value, ctx, _key(slot_id, param.name, given, default), slot_id, errors.get(param.name))
+
+
+def schedule_picker(label: str, options: list, texts: list[str], chosen: Any, key: str) -> Any:
+    """A selectbox over schedules, whose texts change (a slider, an applied max_lr).
+
+    A browser sends back the text of the option it shows; once that text changed it matches no
+    option. So the box is a new widget whenever the texts change, starting on `chosen`.
+    """
+    digest = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:10]
+    return st.selectbox(label, options, index=options.index(chosen) if chosen in options else 0,
+                        key=f"{key}.{digest}", format_func=lambda option: texts[options.index(option)])
 
 
 def name_picker(slot: Slot, choices: list[str], label: str = "scheduler") -> None:

@@ -12,6 +12,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from lrviz.config import Config, to_query
+from lrviz.view import View
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -20,11 +21,10 @@ def open_app(config: Config | None = None, section: str | None = None) -> AppTes
     """The app as a visitor of a shared link for `config` (or the default page) sees it,
     with the tab `section` open (only the open tab is computed)."""
     app = AppTest.from_file(APP, default_timeout=120)
-    if section:
-        app.session_state["section"] = section
-    if config is not None:
-        for key, value in to_query(config).items():
-            app.query_params[key] = value
+    query = {**(to_query(config) if config is not None else {}),
+             **(View(section=section).to_query() if section else {})}
+    for key, value in query.items():
+        app.query_params[key] = value
     return app.run()
 
 
@@ -69,3 +69,9 @@ def widget(app: AppTest, kind: str, owner: int | str, name: str):
 
 def messages(app: AppTest) -> list[str]:
     return [element.value for element in app.error]
+
+
+def picker(app: AppTest, key: str):
+    """A schedule picker (ui.schedule_picker): its key is `key` and a digest of the texts it shows."""
+    (found,) = [box for box in app.selectbox if box.key and box.key.startswith(f"{key}.")]
+    return found

@@ -52,4 +52,53 @@ def settle(page) -> None:
     """Wait until the app's rerun has finished and its charts are drawn."""
     page.wait_for_timeout(300)  # let a rerun that an interaction triggered start
     page.wait_for_selector(IDLE, timeout=60_000)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    # the charts, the notice that there are none, or the traceback that replaced them (reported by the test)
+    page.wait_for_selector('.js-plotly-plot .main-svg, [data-testid="stException"], '
+                           '[data-testid="stAlert"]:has-text("Add a valid schedule")', timeout=60_000)
+
+
+def sidebar_schedules(page) -> list[str]:
+    """The schedules the sidebar holds, read from its expander labels (one per schedule)."""
+    labels = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary')
+    names = [text.strip().splitlines()[-1] for text in labels.all_inner_texts()]  # after the icon's name
+    return [name for name in names if not name.startswith("Experiment")]
+
+
+def chart_names(page, title: str = "Learning rate") -> list[str]:
+    """The names of the legend entries of the chart whose title holds `title` (Streamlit wraps it in <b>)."""
+    handle = page.wait_for_function("""title => {
+        const plot = [...document.querySelectorAll('.js-plotly-plot')]
+            .find(p => p.layout && p.layout.title && p.layout.title.text.includes(title) && p.data);
+        return plot && plot.data.filter(t => t.showlegend !== false).map(t => t.name);
+    }""", arg=title, timeout=30_000)  # a chart being redrawn has no data for a moment
+    return handle.json_value()
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose `option` in the selectbox labelled `label` as a person does: click, type, Enter."""
+    box = page.get_by_label(label, exact=True).first
+    box.click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+    settle(page)
+
+
+def errors_on_page(page) -> int:
+    return page.locator('[data-testid="stException"]').count()
+
+
+def hidden_traces(page) -> list[str]:
+    """Traces a click on a legend has hidden (Plotly's 'legendonly'), in every chart of the page."""
+    return page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .flatMap(p => (p.data || []).filter(t => t.visible === 'legendonly').map(t => t.name))""")
+
+
+def press_and_release(page, locator, hold_ms: int = 150) -> tuple[float, float]:
+    """A person's click: press, hold a moment, release at the same screen point; returns that point."""
+    box = locator.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.wait_for_timeout(hold_ms)
+    page.mouse.up()
+    return x, y

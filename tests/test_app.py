@@ -6,8 +6,9 @@ import io
 
 import pandas as pd
 import pytest
-from apptest_helpers import curves, lr_curves, messages, open_app, slot_ids, widget
+from apptest_helpers import APP, charts, curves, lr_curves, messages, open_app, picker, slot_ids, widget
 from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
 
 import lrviz
 from lrviz.config import Config
@@ -109,8 +110,8 @@ def test_invalid_experiment_setting_is_shown_next_to_it():
 
 def test_add_duplicate_and_remove_schedules():
     app = open_app(Config({}, ["StepLR()"]))
-    app.sidebar.selectbox(key=next(s.key for s in app.sidebar.selectbox if s.key.endswith(".add"))).select(
-        "CosineAnnealingLR").run()
+    app.sidebar.selectbox(key="add_schedule").select("CosineAnnealingLR").run()
+    assert app.sidebar.selectbox(key="add_schedule").value is None  # consumed: a browser cannot send it again
     assert list(lr_curves(app)) == ["StepLR()", "CosineAnnealingLR()"]
     app.sidebar.button(key=f"dup{slot_ids(app)[1]}").click().run()
     assert list(lr_curves(app)) == ["StepLR()", "CosineAnnealingLR()", "CosineAnnealingLR() #2"]
@@ -167,7 +168,7 @@ def test_csv_offered_equals_lrviz_run(monkeypatch):
 
 def test_range_test_suggestion_goes_into_max_lr():
     app = open_app(Config({"epochs": 10}, ["StepLR()", "OneCycleLR()"]), section="LR range test")
-    assert "LR range test" in [tab.label for tab in app.tabs]
+    assert app.session_state["section"] == "LR range test"
     app.button(key="rt_use").click().run()
     assert not app.exception and not messages(app)
     (label,) = [name for name in lr_curves(app) if name.startswith("OneCycleLR")]
@@ -192,10 +193,82 @@ def test_landscape_replay_and_teaching_panels():
     code = next(block.value for block in app.code if "import torch" in block.value)
     assert "lr_scheduler.ExponentialLR(optimizer, gamma=0.9)" in code
     assert any("Keras" in str(frame.value) for frame in app.dataframe)
-    app.selectbox(key="explain").select("ReduceLROnPlateau()").run()
+    picker(app, "explain").select(1).run()
     code = next(block.value for block in app.code if "import torch" in block.value)
     assert "scheduler.step(train_loss)" in code
     classification = open_app(Config({"dataset": "classification", "epochs": 3}, ["StepLR()"]),
                               section="Landscape & replay")
     assert not classification.exception
     assert any("linear-regression dataset" in info.value for info in classification.info)
+
+
+def test_the_link_holds_the_view_and_reopens_it():
+    config = Config({"epochs": 8}, ["StepLR(step_size=3)", "ExponentialLR(gamma=0.8)"])
+    app = open_app(config)
+    app.segmented_control(key="x").set_value("step").run()
+    app.toggle(key="log_lr").set_value(True).run()
+    app.toggle(key="log_loss").set_value(False).run()
+    app.segmented_control(key="loss_view").set_value("raw").run()
+    picker(app, "explain").select(1).run()
+    app.segmented_control(key="section").set_value("Export & share").run()
+    assert not app.exception
+    link = {key: app.query_params[key] for key in app.query_params}
+    assert link["x"] == "step" and link["log_lr"] == "1" and link["log_loss"] == "0" and link["loss"] == "raw"
+    assert link["explain"] == "2" and link["tab"] == "export"
+    reopened = AppTest.from_file(APP, default_timeout=120)
+    for key, value in link.items():
+        reopened.query_params[key] = value
+    reopened.run()
+    assert not reopened.exception and not reopened.warning
+    assert {key: reopened.query_params[key] for key in reopened.query_params} == link
+    for key in ("x", "log_lr", "log_loss", "loss_view", "section"):
+        assert reopened.session_state[key] == app.session_state[key], key
+    reopened.segmented_control(key="section").set_value("How it works").run()
+    assert picker(reopened, "explain").value == 1
+    x_axis = next(iter(charts(reopened).values()))["layout"]["xaxis"]["title"]["text"]
+    assert "step" in x_axis
+
+
+def test_a_closed_section_keeps_its_view_in_the_link():
+    app = open_app(Config({"epochs": 8}, ["StepLR()", "OneCycleLR()"]))
+    picker(app, "explain").select(1).run()
+    app.segmented_control(key="section").set_value("LR range test").run()  # "Explain" is no longer drawn
+    app.toggle(key="log_lr").set_value(True).run()
+    assert app.query_params["explain"] == "2" and app.query_params["tab"] == "range"
+
+
+def test_a_hostile_view_in_a_link_is_reported_not_raised():
+    app = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {"x": "<b>week</b>", "tab": "](javascript:alert(1))", "explain": "99", "present": "1"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception
+    notices = [warning.value for warning in app.warning]
+    assert any("x axis" in text for text in notices) and any("section" in text for text in notices)
+    assert all("<b>" not in text and "](" not in text for text in notices)  # escaped for Markdown
+    assert app.session_state["present"] is True and app.session_state["x"] == "epoch"
+
+
+def test_range_test_applies_to_the_schedule_picked_and_says_so():
+    app = open_app(Config({"epochs": 10}, ["OneCycleLR()", "CyclicLR(cycle_momentum=False)"]), section="LR range test")
+    first, second = slot_ids(app)
+    picker(app, "rt_target").select(second).run()
+    app.button(key="rt_use").click().run()
+    assert not app.exception and not messages(app)
+    slots = {slot["id"]: slot["params"] for slot in app.session_state["lrviz"]["slots"]}
+    value = slots[second]["max_lr"]
+    assert "max_lr" not in slots[first]
+    assert picker(app, "rt_target").value == second  # the picker stays on the schedule just changed
+    (confirmation,) = [box.value for box in app.success]
+    assert confirmation.startswith("CyclicLR") and f"{value:g}" in confirmation
+    assert widget(app.sidebar, "select_slider", second, "max_lr").value == value  # its slider shows it
+    picker(app, "rt_target").select(first).run()
+    app.button(key="rt_use").click().run()
+    (confirmation,) = [box.value for box in app.success]
+    assert confirmation.startswith("OneCycleLR")
+
+
+def test_an_empty_optional_value_says_what_empty_means_from_its_declaration():
+    app = open_app(Config({"epochs": 12}, ["CyclicLR(cycle_momentum=False)", "ExponentialLR()"]))
+    box = widget(app.sidebar, "number_input", slot_ids(app)[0], "step_size_down")
+    assert box.proto.placeholder == "empty: same as step_size_up"

@@ -82,7 +82,7 @@ def test_moving_a_slider_redraws_the_chart(server, page):
 def test_csv_download_holds_the_curves(server, page):
     config = Config({"epochs": 6}, ["StepLR(step_size=2, gamma=0.5)", "CosineAnnealingLR()"])
     open_page(page, f"{server}/?{link_query(config)}")
-    page.get_by_role("tab", name="Export & share").click()
+    page.get_by_role("radio", name="Export & share").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV, per epoch").click()
     frame = pd.read_csv(io.StringIO(Path(download.value.path()).read_text()))
@@ -107,7 +107,7 @@ def test_configuration_file_loads_back(server, page, tmp_path):
     saved = tmp_path / "lrviz-config.json"
     saved.write_text(to_json(config))
     open_page(page, server)
-    page.get_by_role("tab", name="Export & share").click()
+    page.get_by_role("radio", name="Export & share").click()
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(saved))
     settle(page)
     page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
@@ -118,7 +118,7 @@ def test_configuration_file_loads_back(server, page, tmp_path):
 def test_replay_moves_the_markers_over_the_rendered_landscape(server, page):
     config = Config({"epochs": 8}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=2)"])
     open_page(page, f"{server}/?{link_query(config)}")
-    page.get_by_role("tab", name="Landscape & replay").click()
+    page.get_by_role("radio", name="Landscape & replay").click()
     replay = page.locator(".js-plotly-plot").filter(has=page.locator(".contourlayer path"))
     replay.wait_for(timeout=60_000)
     assert replay.locator(".contourlayer path").count() > 5  # the landscape is drawn

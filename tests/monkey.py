@@ -1,0 +1,143 @@
+"""A plain model of what the page should hold, for the monkey tests (AppTest and Chromium).
+
+The model knows the schedules a person asked for, in order, as text, and the view they chose.
+It is updated from the person's actions alone, never from the page: the page is then compared
+with it (the sidebar, the charts' legends and the link in the address bar).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field, replace
+
+from lrviz.config import Config
+from lrviz.params import RunContext, SpecError
+from lrviz.presets import PRESETS
+from lrviz.registry import REGISTRY
+from lrviz.schedule import Schedule, parse, resolve
+from lrviz.view import SECTIONS, View
+
+ADDABLE = [name for name, spec in REGISTRY.items()]
+MAX_SLOTS = 6  # past this the monkey removes instead of adding: runs stay quick
+
+
+def _ordered(name: str, params: dict, children: tuple[Schedule, ...]) -> Schedule:
+    """A schedule with its parameters in the declaration's order, as the page writes them."""
+    order = [param.name for param in REGISTRY[name].params]
+    given = tuple((key, tuple(params[key]) if isinstance(params[key], list) else params[key])
+                  for key in order if key in params)  # fmt: skip
+    return Schedule(name, given, children)
+
+
+@dataclass
+class PageModel:
+    config: Config
+    slots: list[Schedule] = field(default_factory=list)
+    view: View = field(default_factory=View)
+
+    @classmethod
+    def of(cls, config: Config) -> PageModel:
+        model = cls(config)
+        model.slots = [model._complete(parse(text)) for text in config.schedules]
+        return model
+
+    @property
+    def ctx(self) -> RunContext:
+        return self.config.to_experiment().context()
+
+    def _complete(self, schedule: Schedule) -> Schedule:
+        """A composite added empty gets its declared default parts when the page first draws it."""
+        spec = REGISTRY[schedule.name]
+        if spec.composite and not schedule.children:
+            return replace(schedule, children=tuple(parse(text) for text in spec.default_children(self.ctx)))
+        return schedule
+
+    # ---- what a person does
+    def preset(self, name: str) -> None:
+        self.config = PRESETS[name][1]
+        self.slots = [self._complete(parse(text)) for text in self.config.schedules]
+
+    def add(self, name: str) -> None:
+        self.slots.append(self._complete(parse(f"{name}()")))
+
+    def duplicate(self, index: int) -> None:
+        self.slots.insert(index + 1, self.slots[index])
+
+    def remove(self, index: int) -> None:
+        del self.slots[index]
+
+    def add_part(self, index: int) -> None:
+        slot = self.slots[index]
+        part = parse(REGISTRY[slot.name].default_part)
+        self.slots[index] = replace(slot, children=(*slot.children, part))
+
+    def rename(self, index: int, name: str) -> None:
+        self.slots[index] = self._complete(parse(f"{name}()"))
+
+    def set_param(self, index: int, name: str, value: object) -> None:
+        slot = self.slots[index]
+        self.slots[index] = _ordered(slot.name, {**slot.given, name: value}, slot.children)
+
+    def reopen(self) -> None:
+        """A link holds the schedules that are drawn: one being corrected is not in it."""
+        self.slots = [self._complete(parse(text)) for text in self.drawn()]
+
+    # ---- what the page should show
+    def sidebar(self) -> list[str]:
+        return [str(slot) for slot in self.slots]
+
+    def drawn(self) -> list[str]:
+        kept = []
+        for slot in self.slots:
+            try:
+                resolve(slot, self.ctx)
+                kept.append(str(slot))
+            except SpecError:
+                continue
+        return kept
+
+    def legend(self) -> list[str]:
+        """Repeated schedules are told apart by #2, #3 in the legends."""
+        seen: dict[str, int] = {}
+        names = []
+        for text in self.drawn():
+            seen[text] = seen.get(text, 0) + 1
+            names.append(text if seen[text] == 1 else f"{text} #{seen[text]}")
+        return names
+
+
+def unescape(markdown: str) -> str:
+    """Text escaped for Markdown (lrviz.markup.markdown_text) back to what the page shows."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+ACTIONS = ("preset", "add", "duplicate", "remove", "compose", "rename", "slider", "toggle", "section", "reopen")
+
+
+def next_action(rng: random.Random, model: PageModel) -> tuple[str, object]:
+    """A person's next action on this page, and what it needs (a preset, a schedule, a position)."""
+    count = len(model.slots)
+    while True:
+        action = rng.choice(ACTIONS)
+        if action == "preset":
+            return action, rng.choice(list(PRESETS))
+        if action == "add" and count < MAX_SLOTS:
+            return action, rng.choice(ADDABLE)
+        if action == "duplicate" and 0 < count < MAX_SLOTS:
+            return action, rng.randrange(count)
+        if action in ("remove", "slider") and count:
+            return action, rng.randrange(count)
+        if action == "compose":
+            composites = [i for i, slot in enumerate(model.slots) if REGISTRY[slot.name].composite
+                          and len(slot.children) < 4]  # fmt: skip
+            if composites:
+                return action, rng.choice(composites)
+        if action == "rename" and count:
+            return action, (rng.randrange(count), rng.choice(ADDABLE))
+        if action == "toggle":
+            return action, "log_lr"
+        if action == "section":
+            return action, rng.choice(list(SECTIONS.values()))
+        if action == "reopen":
+            return action, None
