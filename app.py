@@ -11,7 +11,9 @@ from lrviz import figures, landscape, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
 from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
+from lrviz.legend import legend_html, short_labels
 from lrviz.limits import check_rows
+from lrviz.markup import markdown_text
 from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
 from lrviz.presets import PRESETS
@@ -189,21 +191,33 @@ def train(resolved: list[ui.Resolved], experiment: Experiment) -> Result | None:
             bar.empty()
 
 
-def charts(result: Result) -> None:
-    options = st.columns([1, 1, 1, 1])
+def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
+    options = st.columns([1, 1, 0.8, 0.8, 1.2])
     per = options[0].segmented_control("x axis", ["epoch", "step"], key="x", default="epoch") or "epoch"
     views = ["above optimum", "raw"] if result.optimal_loss is not None else ["raw"]
     view = options[1].segmented_control("loss", views, key="loss_view", default=views[0]) or views[0]
     log_lr = options[2].toggle("log lr", key="log_lr")
     log_loss = options[3].toggle("log loss", value=True, key="log_loss")
-    left, right = st.columns(2)
-    left.plotly_chart(figures.lr_figure(result, per, log_lr), key="lr_chart")
-    right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum"), key="loss_chart")
-    if momentum := figures.momentum_figure(result, per):
-        left.plotly_chart(momentum, key="momentum_chart")
-    number = st.column_config.NumberColumn(format="%.4g")
-    st.dataframe(figures.summary(result), hide_index=True, width="stretch",
-                 column_config={"final loss": number, "best loss": number, "final val loss": number})
+    present = options[4].toggle("Presentation mode", key="present", help="For a projector: full-width charts "
+                                "one under the other, with text large enough to read from the back of the room.")
+    return per, view, log_lr, log_loss, present
+
+
+def charts(result: Result) -> None:
+    per, view, log_lr, log_loss, present = chart_options(result)
+    st.html(legend_html(short_labels(result.resolved), figures.palette(len(result.labels)), present))
+    # presenting, each chart takes the page's width, one under the other
+    left, right = (st.container(), st.container()) if present else st.columns(2)
+    left.plotly_chart(figures.lr_figure(result, per, log_lr, present), key="lr_chart", config=figures.PLOTLY_CONFIG)
+    right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum", present=present),
+                       key="loss_chart", config=figures.PLOTLY_CONFIG)
+    if momentum := figures.momentum_figure(result, per, present):
+        (right if present else left).plotly_chart(momentum, key="momentum_chart", config=figures.PLOTLY_CONFIG)
+    if present:  # a table of text scales with the page; the data grid's small print does not
+        table = figures.summary_table(result)
+        st.table(table.assign(schedule=table["schedule"].map(markdown_text)), hide_index=True)
+    else:
+        st.dataframe(figures.summary_table(result), hide_index=True, width="stretch")
 
 
 def teaching(result: Result) -> None:
@@ -262,7 +276,11 @@ def range_test_section(experiment: Experiment) -> None:
         return
     test = lr_range_test(experiment, start, end, steps)
     suggestions = {"steepest descent": test.steepest, "minimum / 10": test.min_over_ten}
-    st.plotly_chart(figures.range_test_figure(test, suggestions), key="range_chart")
+    st.plotly_chart(figures.range_test_figure(test, suggestions, st.session_state.get("present", False)),
+                    key="range_chart", config=figures.PLOTLY_CONFIG)
+    if test.stopped_early:
+        st.caption(f"The sweep stopped at lr {test.lrs[-1]:.3g}, after {len(test.lrs)} of {steps} batches: the "
+                   "loss blew up, far above its best: larger lrs would only diverge.")
     use = st.columns([2, 3, 2], vertical_alignment="bottom")
     which = use[0].radio("suggestion", list(suggestions), key="rt_which",
                          format_func=lambda name: f"{name}: {suggestions[name]:.3g}")

@@ -48,7 +48,9 @@ def trace_values(trace: dict) -> list:
 
 def curves(app: AppTest, title_start: str) -> dict[str, list[float]]:
     figure = next(f for title, f in charts(app).items() if title.startswith(title_start))
-    return {trace["name"]: trace_values(trace) for trace in figure["data"] if trace.get("showlegend", True)}
+    # a trace's legend group is the schedule's full label (its name is the legend's short one)
+    return {trace.get("legendgroup") or trace["name"]: trace_values(trace) for trace in figure["data"]
+            if trace.get("showlegend", True)}
 
 
 def lr_curves(app: AppTest) -> dict[str, list[float]]:
