@@ -73,6 +73,8 @@ class Param:
     log: bool = False  # spans orders of magnitude: sliders should be logarithmic
     spans_run: bool = False  # a length in scheduler steps: a slider needs to reach the run's end only
     why: str = ""  # what run-dependent bounds mean, added to the message for a value outside them
+    near_one: bool = False  # a factor whose useful values crowd towards 1 (gamma, momentum): fine stops there
+    slider_max: float | None = None  # a slider's end below `high`, where people's values end (a box takes the rest)
 
     def default_for(self, ctx: RunContext) -> Any:
         return self.default(ctx) if callable(self.default) else self.default

@@ -48,7 +48,7 @@ def _lambda(name: str, allow_negative: bool = False):
 
 
 def lr_param(name: str, default: Any, help: str, low: float = 0.0, low_open: bool = True) -> Param:
-    return Param(name, "float", default, help, low=low, high=10.0, low_open=low_open, log=low_open)
+    return Param(name, "float", default, help, low=low, high=10.0, low_open=low_open, log=True)
 
 
 # torch divides by a warm-up's start factor (ConstantLR, LinearLR); a tinier one underflows lr × factor to 0
@@ -60,7 +60,7 @@ def factor_param(name: str, default: Any, help: str) -> Param:
 
 
 def gamma_param(default: Any, help: str = "multiplies the lr at each decay") -> Param:
-    return Param("gamma", "float", default, help, low=0.0, high=1.0, low_open=True)
+    return Param("gamma", "float", default, help, low=0.0, high=1.0, low_open=True, near_one=True)
 
 
 def steps_param(name: str, default: Any, help: str, low: int = 1) -> Param:
@@ -71,8 +71,10 @@ def steps_param(name: str, default: Any, help: str, low: int = 1) -> Param:
 def momentum_params(base: float, high: float) -> tuple[Param, ...]:
     return (
         Param("cycle_momentum", "bool", True, "cycle momentum (SGD) or beta1 (Adam) against the lr; torch's default"),
-        Param("base_momentum", "float", base, "momentum at the lr's peak", low=0.0, high=1.0, high_open=True),
-        Param("max_momentum", "float", high, "momentum at the lr's trough", low=0.0, high=1.0, high_open=True),
+        Param("base_momentum", "float", base, "momentum at the lr's peak", low=0.0, high=1.0, high_open=True,
+              near_one=True),
+        Param("max_momentum", "float", high, "momentum at the lr's trough", low=0.0, high=1.0, high_open=True,
+              near_one=True),
     )
 
 
@@ -245,7 +247,7 @@ register(SchedulerSpec(
     "Decays slowly at first, fast in the middle, slowly at the end. A strong default for a run of known length.",
     r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi t}{T_{max}}\right)",
     (Param("T_max", "int", lambda ctx: ctx.horizon, "steps of the half cosine", low=1,
-           high=lambda ctx: 10 * ctx.horizon),
+           high=lambda ctx: 10 * ctx.horizon, spans_run=True),
      lr_param("eta_min", 0.0, "lowest lr", low_open=False)),
     *_torch("CosineAnnealingLR"), rules=eta_min_rules,
     markers=lambda params, ctx: [params["T_max"]] if params["T_max"] < ctx.horizon else [],
@@ -314,15 +316,16 @@ register(SchedulerSpec(
     "`patience` epochs, the lr is cut by `factor`.",
     r"\eta \leftarrow \max(\eta \cdot \text{factor}, \eta_{min}) \text{ after patience epochs without improvement}",
     (Param("factor", "float", 0.1, "multiplier at each reduction", low=0.0, high=1.0, low_open=True,
-           high_open=True),
+           high_open=True, near_one=True),
      Param("patience", "int", lambda ctx: max(1, ctx.epochs // 10), "epochs without improvement to wait",
            low=0, high=lambda ctx: max(0, ctx.epochs)),
-     Param("threshold", "float", 1e-4, "smallest change that counts as an improvement", low=0.0, high=1.0),
+     Param("threshold", "float", 1e-4, "smallest change that counts as an improvement", low=0.0, high=1.0,
+           log=True),
      Param("threshold_mode", "choice", "rel", "threshold relative to the best loss, or absolute",
            choices=("rel", "abs")),
      Param("cooldown", "int", 0, "epochs to wait after a reduction", low=0, high=lambda ctx: max(0, ctx.epochs)),
      lr_param("min_lr", 0.0, "the lr never goes below this", low_open=False),
-     Param("eps", "float", 1e-8, "smaller lr changes are skipped", low=0.0, high=1.0)),
+     Param("eps", "float", 1e-8, "smaller lr changes are skipped", low=0.0, high=1.0, log=True)),
     *_torch("ReduceLROnPlateau"), needs_metric=True,
     note="Needs scheduler.step(val_loss) once per epoch; lrviz feeds it the validation loss (the training "
          "loss if there is no validation split). It cannot go inside SequentialLR or ChainedScheduler.",
