@@ -67,7 +67,15 @@ def load_first_visit() -> None:
 
 STYLE = """<style>
 @media (min-width: 900px) { section[data-testid="stSidebar"] { width: 400px !important; } }
+/* a phone: the open sidebar leaves a third of the screen to the page */
+@media (max-width: 640px) { section[data-testid="stSidebar"] { width: 62vw !important; min-width: 0 !important; } }
 .block-container { padding-top: 2.5rem; }
+/* a dropdown as wide as its longest option, not as its box (which cut "name — what it does" off) */
+[data-testid="stSelectboxVirtualDropdown"] {
+  width: max-content !important; min-width: var(--trigger-width); max-width: calc(100vw - 2rem); }
+@media (max-width: 640px) {  /* a phone: an option that does not fit takes two smaller lines of its row */
+  [data-testid="stSelectboxVirtualDropdown"] [role="option"] > div {
+    white-space: normal; font-size: 0.8rem; line-height: 1.15; } }
 </style>"""
 
 
@@ -206,13 +214,14 @@ def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
 def charts(result: Result) -> None:
     per, view, log_lr, log_loss, present = chart_options(result)
     st.html(legend_html(short_labels(result.resolved), figures.palette(len(result.labels)), present))
-    # presenting, each chart takes the page's width, one under the other
+    # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
     left.plotly_chart(figures.lr_figure(result, per, log_lr, present), key="lr_chart", config=figures.PLOTLY_CONFIG)
     right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum", present=present),
                        key="loss_chart", config=figures.PLOTLY_CONFIG)
     if momentum := figures.momentum_figure(result, per, present):
-        (right if present else left).plotly_chart(momentum, key="momentum_chart", config=figures.PLOTLY_CONFIG)
+        (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",
+                                                                        config=figures.PLOTLY_CONFIG)
     if present:  # a table of text scales with the page; the data grid's small print does not
         table = figures.summary_table(result)
         st.table(table.assign(schedule=table["schedule"].map(markdown_text)), hide_index=True)

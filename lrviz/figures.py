@@ -189,7 +189,7 @@ def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bo
             at = result.diverged_at[k] * (1 if per == "epoch" else spe)
             diverged.append((at, colors[k]))
     if excess:
-        title = f"Training loss above the best possible ({result.optimal_loss:.3g})"
+        title = f"Training loss above optimum ({result.optimal_loss:.3g})"  # short: fits a phone
     else:
         title = "Training loss" + (" (dashed: validation)" if result.val_loss is not None else "")
     lines = [_vline(at, name="diverged", color=color, width=2) for at, color in diverged]
