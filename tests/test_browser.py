@@ -69,7 +69,7 @@ def test_moving_a_slider_redraws_the_chart(server, page):
     before = lr_traces(page)
     thumb = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="gamma"]:visible').first
     thumb.focus()
-    for _ in range(100):  # 100 keyboard steps of 0.001, as a user would: gamma 0.9 -> 0.8
+    for _ in range(3):  # 3 keyboard steps, as a user would: gamma 0.9 -> 0.875 -> 0.84 -> 0.8
         thumb.press("ArrowLeft")
     settle(page)
     page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
