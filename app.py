@@ -15,6 +15,7 @@ from lrviz.legend import legend_html, short_labels
 from lrviz.limits import check_rows
 from lrviz.markup import markdown_text
 from lrviz.names import EQUIVALENTS
+from lrviz.page_style import PRESENT_STYLE, STYLE
 from lrviz.params import SpecError
 from lrviz.presets import PRESETS
 from lrviz.range_test import RangeTest, range_test
@@ -63,20 +64,6 @@ def load_first_visit() -> None:
         config.schedules = DEFAULT.schedules
     ui.apply_config(config)
     s["notices"] = dropped
-
-
-STYLE = """<style>
-@media (min-width: 900px) { section[data-testid="stSidebar"] { width: 400px !important; } }
-/* a phone: the open sidebar leaves a third of the screen to the page */
-@media (max-width: 640px) { section[data-testid="stSidebar"] { width: 62vw !important; min-width: 0 !important; } }
-.block-container { padding-top: 2.5rem; }
-/* a dropdown as wide as its longest option, not as its box (which cut "name — what it does" off) */
-[data-testid="stSelectboxVirtualDropdown"] {
-  width: max-content !important; min-width: var(--trigger-width); max-width: calc(100vw - 2rem); }
-@media (max-width: 640px) {  /* a phone: an option that does not fit takes two smaller lines of its row */
-  [data-testid="stSelectboxVirtualDropdown"] [role="option"] > div {
-    white-space: normal; font-size: 0.8rem; line-height: 1.15; } }
-</style>"""
 
 
 def header() -> None:
@@ -213,7 +200,8 @@ def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
 
 def charts(result: Result) -> None:
     per, view, log_lr, log_loss, present = chart_options(result)
-    st.html(legend_html(short_labels(result.resolved), figures.palette(len(result.labels)), present))
+    legend = legend_html(short_labels(result.resolved), figures.palette(len(result.labels)), present)
+    st.html((PRESENT_STYLE if present else "") + legend)
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
     left.plotly_chart(figures.lr_figure(result, per, log_lr, present), key="lr_chart", config=figures.PLOTLY_CONFIG)

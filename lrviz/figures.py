@@ -25,7 +25,7 @@ COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c
 # each schedule's milestone lines have their own dash, and a short solid cap in their own row above the
 # plot, so lines of similar colours, or at the same step, still tell whose they are
 MARKER_DASHES = ("dot", "dash", "dashdot", "longdash", "longdashdot")
-CAP_ROWS, CAP_PX = 6, 7  # rows of caps above the plot, each CAP_PX high
+CAP_ROWS, CAP_PX = 6, 8  # rows of caps above the plot, each CAP_PX high
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,11 @@ class Style:
     title: int
     ticks: int
     height: int
+    line: float  # width of a schedule's curve
 
 
-NORMAL = Style(font=14, title=18, ticks=13, height=400)
-PRESENT = Style(font=18, title=26, ticks=18, height=520)
+NORMAL = Style(font=14, title=18, ticks=13, height=400, line=2.5)
+PRESENT = Style(font=18, title=24, ticks=18, height=470, line=3.5)
 # the modebar stands in a column right of the plot: over the title it hid it on a phone
 MODEBAR = {"orientation": "v"}
 PLOTLY_CONFIG = {"displaylogo": False,
@@ -106,7 +107,7 @@ def _vline(x: float, opacity: float = 1.0, name: str = "", **line: object) -> di
 def _cap(x: float, row: int, name: str, color: str) -> dict:
     """A short thick mark at x in row `row` above the plot (in pixels, whatever the chart's height)."""
     return {"type": "line", "xref": "x", "yref": "paper", "ysizemode": "pixel", "yanchor": 1, "x0": x, "x1": x,
-            "y0": 2 + row * CAP_PX, "y1": row * CAP_PX + CAP_PX, "name": name, "line": {"color": color, "width": 5}}
+            "y0": 2 + row * CAP_PX, "y1": row * CAP_PX + CAP_PX, "name": name, "line": {"color": color, "width": 6}}
 
 
 def _marker_lines(result: Result, per: str, colors: list[str]) -> list[dict]:
@@ -150,7 +151,8 @@ def lr_figure(result: Result, per: str = "epoch", log: bool = False, present: bo
         y = result.lr[::spe, k] if per == "epoch" else result.lr[:, k]
         xs, ys = _thin(x, y)
         traces.append(go.Scatter(
-            x=xs, y=ys, **_named(shorts[k], fulls[k], label), line={"color": colors[k], "width": 2.5, "shape": "hv"},
+            x=xs, y=ys, **_named(shorts[k], fulls[k], label),
+            line={"color": colors[k], "width": style(present).line, "shape": "hv"},
             mode="lines+markers" if len(xs) <= 60 else "lines",
         ))
     layout = _layout("Learning rate", "lr", x_title, log, present, _cap_rows(result),
@@ -178,7 +180,8 @@ def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bo
                                      line={"color": colors[k], "width": 1}, hoverinfo="skip"))
         loss = np.maximum(result.loss[:, k] - result.optimal_loss, 1e-16) if excess else result.loss[:, k]
         traces.append(go.Scatter(
-            x=epoch_x, y=loss, **_named(shorts[k], fulls[k], label), line={"color": colors[k], "width": 2.5},
+            x=epoch_x, y=loss, **_named(shorts[k], fulls[k], label),
+            line={"color": colors[k], "width": style(present).line},
             mode="lines+markers" if epochs <= 60 else "lines",
         ))
         if result.val_loss is not None and not excess:
@@ -215,7 +218,7 @@ def momentum_figure(result: Result, per: str = "epoch", present: bool = False) -
         y = result.momentum[::spe, k] if per == "epoch" else result.momentum[:, k]
         xs, ys = _thin(x, y)
         traces.append(go.Scatter(x=xs, y=ys, **_named(shorts[k], fulls[k], result.labels[k], "%{y:.3f}"),
-                                 line={"color": colors[k], "shape": "hv", "width": 2.5}))
+                                 line={"color": colors[k], "shape": "hv", "width": style(present).line}))
     name = "beta1" if result.experiment.optimizer != "sgd" else "momentum"
     height = style(present).height * 2 // 3
     return go.Figure(traces, _layout(f"{name.capitalize()}, cycled against the lr", name, x_title, False, present,
