@@ -79,8 +79,9 @@ def header() -> None:
         st.markdown(
             "- **Learning rate** at epoch *n* is the lr the optimizer *used* during epoch *n*. Tutorials that "
             "print `scheduler.get_last_lr()` after `scheduler.step()` show the lr of the *next* epoch.\n"
-            "- **Dotted lines** mark where a schedule jumps or restarts: milestones, step decays, warm restarts, "
-            "the end of a warm-up or of OneCycleLR's rise.\n"
+            "- **Vertical lines** mark where a schedule jumps or restarts: milestones, step decays, warm restarts, "
+            "the end of a warm-up or of OneCycleLR's rise. Each schedule's lines have their own dash and a mark "
+            "in their own row above the plot, so two schedules' lines at the same step both show.\n"
             "- **Loss above the optimum**: the linear model's best possible training loss (least squares) is "
             "subtracted, so the log axis shows what each schedule still has to learn. Early on a large lr "
             "makes fast progress; at the end, a decayed lr settles closer to the optimum than a constant one.\n"
