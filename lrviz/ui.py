@@ -209,17 +209,21 @@ def _slider_with_box(param: Param, value: float, ctx: RunContext, key: str, kwar
         options = sorted(shown.values())  # the exact value is a stop too, if it is inside (one per label)
     slider_kwargs = {**kwargs, "on_change": _on_slider, "args": (slot_id, param.name, key, box_key)}
     box_kwargs = {"key": box_key, "on_change": _on_box, "args": (slot_id, param.name, box_key, key, (low, high))}
+    box = {"value": value, "step": 1 if param.kind == "int" else _box_step(value),
+           "format": None if param.kind == "int" else "%g"}
+    if not options and high <= low:  # a one-step run leaves a length nothing to slide over
+        st.number_input(param.name, **box, **{**box_kwargs, "help": kwargs["help"]})
+        return
     left, right = st.columns([3, 1.35], vertical_alignment="bottom", gap="small")
     with left:
         if options:
             st.select_slider(param.name, options=options, value=scales.nearest(options, value),
                              format_func=lambda v: f"{v:g}", **slider_kwargs)
-        elif high > low:
+        else:
             st.slider(param.name, min_value=low, max_value=high, value=min(max(value, low), high), step=step,
-                      format=None if param.kind == "int" else "%g", **slider_kwargs)
+                      format=box["format"] or "%d", **slider_kwargs)
     with right:
-        st.number_input(param.name, value=value, step=1 if param.kind == "int" else _box_step(value),
-                        format=None if param.kind == "int" else "%g", label_visibility="collapsed", **box_kwargs)
+        st.number_input(param.name, label_visibility="collapsed", **box, **box_kwargs)
 
 
 def _box_step(value: float) -> float:

@@ -101,3 +101,11 @@ def test_presentation_mode_stacks_large_charts():
     assert present["height"] > normal["height"]
     legend = [block.proto.body for block in app.get("html") if "lrviz-legend" in block.proto.body]
     assert len(legend) == 1 and "StepLR step_size=3" in legend[0] and "StepLR step_size=5" in legend[0]
+
+
+def test_a_one_epoch_run_shows_its_lengths_as_number_boxes():
+    app = open_app(Config({"epochs": 1}, ["StepLR()", "CosineAnnealingLR()"]))
+    assert not app.exception and not messages(app)
+    boxes = [box for box in app.sidebar.number_input if ".step_size." in box.key or ".T_max." in box.key]
+    assert sorted(box.label for box in boxes) == ["T_max", "step_size"]
+    assert all(box.value == 1 and box.proto.label_visibility.value == 0 for box in boxes)  # labelled: no slider
