@@ -246,8 +246,8 @@ def summary_table(result: Result) -> pd.DataFrame:
     number (the table read "None" there)."""
     table = summary(result)
     for column in table.columns.drop(["schedule", "diverged"]):
-        missing = "diverged" if "loss" in column else "—"
-        table[column] = [f"{value:.4g}" if np.isfinite(value) else missing for value in table[column]]
+        missing, digits = ("diverged", 4) if "loss" in column else ("—", 5)  # a weight of 1.9997 is not 2
+        table[column] = [f"{value:.{digits}g}" if np.isfinite(value) else missing for value in table[column]]
     return table
 
 

@@ -17,4 +17,5 @@ STYLE = """<style>
 PRESENT_STYLE = """<style>
 [data-testid="stElementContainer"]:has(.lrviz-legend) {
   position: sticky; top: 3.75rem; z-index: 5; background: white; padding: 0.25rem 0; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.15rem !important; }
 </style>"""
