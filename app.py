@@ -11,7 +11,7 @@ from lrviz import figures, landscape, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
 from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
-from lrviz.legend import legend_html, short_labels
+from lrviz.legend import legend_html
 from lrviz.limits import check_rows
 from lrviz.markup import markdown_text
 from lrviz.names import EQUIVALENTS
@@ -201,7 +201,7 @@ def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
 
 def charts(result: Result) -> None:
     per, view, log_lr, log_loss, present = chart_options(result)
-    legend = legend_html(short_labels(result.resolved), figures.palette(len(result.labels)), present)
+    legend = legend_html(figures.legend_labels(result), figures.palette(len(result.labels)), present)
     st.html((PRESENT_STYLE if present else "") + legend)
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)

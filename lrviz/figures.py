@@ -129,9 +129,16 @@ def _cap_rows(result: Result) -> int:
     return min(CAP_ROWS, max((k % CAP_ROWS + 1 for k in range(len(result.labels)) if result.markers(k)), default=0))
 
 
+def legend_labels(result: Result) -> list[str]:
+    """Each schedule's short label (`legend.short_labels`), worked out once per result for all its charts."""
+    if getattr(result, "_short_labels", None) is None:
+        result._short_labels = short_labels(result.resolved)
+    return result._short_labels
+
+
 def _names(result: Result) -> tuple[list[str], list[str]]:
     """Each schedule's short legend label, and its full constructor string for the hover: both escaped."""
-    return [plotly_text(label) for label in short_labels(result.resolved)], [plotly_text(x) for x in result.labels]
+    return [plotly_text(label) for label in legend_labels(result)], [plotly_text(x) for x in result.labels]
 
 
 def _named(short: str, full: str, group: str, value: str = "%{y:.4g}") -> dict:

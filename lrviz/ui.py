@@ -177,9 +177,28 @@ def schedule_of(slot: Slot, experiment: Experiment) -> tuple[Resolved | None, di
 
 # ---- widgets ---------------------------------------------------------------------------------------
 
+SYNCED = "lrviz_synced"  # widgets whose value a callback set for this run (see _initial)
+
+
+def _sync(key: str, value: Any) -> None:
+    st.session_state[key] = value
+    st.session_state.setdefault(SYNCED, set()).add(key)
+
+
+def _initial(key: str, value: Any) -> Any:
+    """The value to create a widget with; None when a callback has set it (Streamlit logs a warning
+    with a stack trace for a widget given both)."""
+    synced = st.session_state.get(SYNCED, set())
+    if key in synced:
+        synced.discard(key)
+        if key in st.session_state:
+            return None
+    return value
+
+
 def _on_slider(slot_id: int | None, name: str, key: str, box_key: str) -> None:
     _on_param(slot_id, name, key)
-    st.session_state[box_key] = st.session_state[key]  # the number box shows the slider's value
+    _sync(box_key, st.session_state[key])  # the number box shows the slider's value
 
 
 def _on_box(slot_id: int | None, name: str, box_key: str, key: str, ends: tuple[float, float]) -> None:
@@ -187,7 +206,7 @@ def _on_box(slot_id: int | None, name: str, box_key: str, key: str, ends: tuple[
     _on_param(slot_id, name, box_key)
     value = st.session_state[box_key]
     if value is not None:
-        st.session_state[key] = min(max(value, ends[0]), ends[1])
+        _sync(key, min(max(value, ends[0]), ends[1]))
 
 
 def _slider_with_box(param: Param, value: float, ctx: RunContext, key: str, kwargs: dict) -> None:
@@ -209,7 +228,7 @@ def _slider_with_box(param: Param, value: float, ctx: RunContext, key: str, kwar
         options = sorted(shown.values())  # the exact value is a stop too, if it is inside (one per label)
     slider_kwargs = {**kwargs, "on_change": _on_slider, "args": (slot_id, param.name, key, box_key)}
     box_kwargs = {"key": box_key, "on_change": _on_box, "args": (slot_id, param.name, box_key, key, (low, high))}
-    box = {"value": value, "step": 1 if param.kind == "int" else _box_step(value),
+    box = {"value": _initial(box_key, value), "step": 1 if param.kind == "int" else _box_step(value),
            "format": None if param.kind == "int" else "%g"}
     if not options and high <= low:  # a one-step run leaves a length nothing to slide over
         st.number_input(param.name, **box, **{**box_kwargs, "help": kwargs["help"]})
@@ -217,11 +236,11 @@ def _slider_with_box(param: Param, value: float, ctx: RunContext, key: str, kwar
     left, right = st.columns([3, 1.35], vertical_alignment="bottom", gap="small")
     with left:
         if options:
-            st.select_slider(param.name, options=options, value=scales.nearest(options, value),
+            st.select_slider(param.name, options=options, value=_initial(key, scales.nearest(options, value)),
                              format_func=lambda v: f"{v:g}", **slider_kwargs)
         else:
-            st.slider(param.name, min_value=low, max_value=high, value=min(max(value, low), high), step=step,
-                      format=box["format"] or "%d", **slider_kwargs)
+            st.slider(param.name, min_value=low, max_value=high, value=_initial(key, min(max(value, low), high)),
+                      step=step, format=box["format"] or "%d", **slider_kwargs)
     with right:
         st.number_input(param.name, label_visibility="collapsed", **box, **box_kwargs)
 
