@@ -119,3 +119,18 @@ def test_range_test_labels_sit_on_their_lines(server, browser):
         assert min(abs(box["x"] - x), abs(box["x"] + box["width"] - x)) < 12, (name, x, box)  # starts or ends at it
         assert line["height"] > 100  # a line across the plot, not a stray mark
     page.context.close()
+
+
+def test_a_typed_value_beyond_the_slider_is_kept_and_the_slider_stands_at_its_end(server, browser):
+    page = open_page(browser, f"{server}/?epochs=10&s=CosineAnnealingLR(T_max%3D10)", PROJECTOR)
+    box = page.locator('[data-testid="stSidebar"] input[type="number"][aria-label="T_max"]:visible').first
+    assert box.input_value() == "10"
+    box.fill("40")
+    box.press("Enter")
+    settle(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(p => p.data && p.data.some(t => t.legendgroup === 'CosineAnnealingLR(T_max=40)'))""", timeout=60_000)
+    thumb = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="T_max"]').first
+    assert (thumb.get_attribute("max"), thumb.input_value()) == ("10", "10")  # the slider at its end
+    assert box.input_value() == "40"  # the box exact
+    page.context.close()
