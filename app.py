@@ -19,8 +19,10 @@ from lrviz.experiment import (
     TRUE_WEIGHTS,
     Experiment,
 )
+from lrviz.legend import legend_html
 from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
+from lrviz.page_style import PRESENT_STYLE, STYLE
 from lrviz.params import SpecError
 from lrviz.presets import PRESETS
 from lrviz.range_test import RangeTest, range_test
@@ -76,13 +78,6 @@ def load_first_visit() -> None:
     s["notices"] = dropped + view_dropped
 
 
-STYLE = """<style>
-@media (min-width: 900px) { section[data-testid="stSidebar"] { width: 400px !important; } }
-.block-container { padding-top: 2.5rem; }
-.st-key-section_body { min-height: 1100px; }
-</style>"""
-
-
 def header() -> None:
     st.html(STYLE)
     st.title("lrviz · learning-rate schedules, really trained")
@@ -96,8 +91,9 @@ def header() -> None:
         st.markdown(
             "- **Learning rate** at epoch *n* is the lr the optimizer *used* during epoch *n*. Tutorials that "
             "print `scheduler.get_last_lr()` after `scheduler.step()` show the lr of the *next* epoch.\n"
-            "- **Dotted lines** mark where a schedule jumps or restarts: milestones, step decays, warm restarts, "
-            "the end of a warm-up or of OneCycleLR's rise.\n"
+            "- **Vertical lines** mark where a schedule jumps or restarts: milestones, step decays, warm restarts, "
+            "the end of a warm-up or of OneCycleLR's rise. Each schedule's lines have their own dash and a mark "
+            "in their own row above the plot, so two schedules' lines at the same step both show.\n"
             "- **Loss above the optimum**: the linear model's best possible training loss (least squares) is "
             "subtracted, so the log axis shows what each schedule still has to learn. Early on a large lr "
             "makes fast progress; at the end, a decayed lr settles closer to the optimum than a constant one.\n"
@@ -224,8 +220,8 @@ def train(resolved: list[ui.Resolved], experiment: Experiment) -> Result | None:
             bar.empty()
 
 
-def charts(result: Result) -> None:
-    options = st.columns([1, 1, 1, 1])
+def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
+    options = st.columns([1, 1, 0.8, 0.8, 1.2])
     # their values start from the view (a link's, or the last one): see ui.keep_view
     per = options[0].segmented_control("x axis", list(AXES), key="x")
     if result.optimal_loss is not None:
@@ -235,14 +231,28 @@ def charts(result: Result) -> None:
         options[1].caption("loss: raw (this data set has no known optimum)")
     log_lr = options[2].toggle("log lr", key="log_lr")
     log_loss = options[3].toggle("log loss", key="log_loss")
-    left, right = st.columns(2)
-    left.plotly_chart(figures.lr_figure(result, per, log_lr), key="lr_chart")
-    right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum"), key="loss_chart")
-    if momentum := figures.momentum_figure(result, per):
-        left.plotly_chart(momentum, key="momentum_chart")
-    number = st.column_config.NumberColumn(format="%.4g")
-    st.dataframe(figures.summary(result), hide_index=True, width="stretch",
-                 column_config={"final loss": number, "best loss": number, "final val loss": number})
+    present = options[4].toggle("Presentation mode", key="present", help="For a projector: full-width charts "
+                                "one under the other, with text large enough to read from the back of the room.")
+    return per, view, log_lr, log_loss, present
+
+
+def charts(result: Result) -> None:
+    per, view, log_lr, log_loss, present = chart_options(result)
+    legend = legend_html(figures.legend_labels(result), figures.palette(len(result.labels)), present)
+    st.html((PRESENT_STYLE if present else "") + legend)
+    # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
+    left, right = (st.container(), st.container()) if present else st.columns(2)
+    left.plotly_chart(figures.lr_figure(result, per, log_lr, present), key="lr_chart", config=figures.PLOTLY_CONFIG)
+    right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum", present=present),
+                       key="loss_chart", config=figures.PLOTLY_CONFIG)
+    if momentum := figures.momentum_figure(result, per, present):
+        (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",
+                                                                        config=figures.PLOTLY_CONFIG)
+    if present:  # a table of text scales with the page; the data grid's small print does not
+        table = figures.summary_table(result)
+        st.table(table.assign(schedule=table["schedule"].map(markup.markdown_text)), hide_index=True)
+    else:
+        st.dataframe(figures.summary_table(result), hide_index=True, width="stretch")
 
 
 def teaching(result: Result) -> None:
@@ -304,7 +314,11 @@ def range_test_section(experiment: Experiment) -> None:
         return
     test = lr_range_test(experiment, start, end, steps)
     suggestions = {"steepest descent": test.steepest, "minimum / 10": test.min_over_ten}
-    st.plotly_chart(figures.range_test_figure(test, suggestions), key="range_chart")
+    st.plotly_chart(figures.range_test_figure(test, suggestions, st.session_state.get("present", False)),
+                    key="range_chart", config=figures.PLOTLY_CONFIG)
+    if test.stopped_early:
+        st.caption(f"The sweep stopped at lr {test.lrs[-1]:.3g}, after {len(test.lrs)} of {steps} batches: the "
+                   "loss blew up, far above its best: larger lrs would only diverge.")
     use = st.columns([2, 3, 2], vertical_alignment="bottom")
     which = use[0].radio("suggestion", list(suggestions), key="rt_which",
                          format_func=lambda name: f"{name}: {suggestions[name]:.3g}")

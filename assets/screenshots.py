@@ -1,6 +1,7 @@
-"""Regenerate the README's screenshots: `.venv/bin/python assets/screenshots.py`.
+"""Regenerate the README's screenshots: `.venv/bin/python assets/screenshots.py [NAME.png ...]`.
 
-Starts the app on loopback and photographs it in Debian's headless Chromium.
+Starts the app on loopback and photographs it in Debian's headless Chromium; look at each one
+afterwards (font sizes, legends, overlaps, cut-off labels).
 """
 
 from __future__ import annotations
@@ -15,28 +16,63 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, app_server, settle  # noqa: E402
 
 REPLAY = "?epochs=12&s=ExponentialLR(gamma%3D0.9)&s=Constant()&s=OneCycleLR()&s=StepLR(step_size%3D3%2C+gamma%3D0.5)"
-SHOTS = {  # file -> (query, viewport width, height, tab to open, the part of the page to photograph)
-    "app.png": ("", 1400, 1250, None, None),
-    "app-phone.png": ("", 390, 1800, None, None),
+# two schedules of one class: the legend names only what differs
+PRESENT = ("?epochs=30&s=StepLR(step_size%3D6%2C+gamma%3D0.5)&s=StepLR(step_size%3D12%2C+gamma%3D0.5)"
+           "&s=CosineAnnealingLR()&s=OneCycleLR()")
+PHONE = {"is_mobile": True, "has_touch": True}
+SHOTS = {  # file -> (query, viewport width, height, what to do first, the part of the page to photograph)
+    "app.png": ("", 1920, 1080, None, None),
+    "app-present.png": (PRESENT, 1920, 1080, "present", None),
+    "app-phone.png": ("", 390, 844, "charts", None),
     "landscape.png": (REPLAY, 1400, 2400, "Landscape & replay", '[role="tabpanel"]:visible'),
     "range-test.png": ("", 1400, 2400, "LR range test", '[role="tabpanel"]:visible'),
 }
 
 
+def present(page) -> None:
+    """As a lecturer would: presentation mode on, the sidebar closed, the charts at the top of the screen."""
+    page.get_by_text("Presentation mode").click()
+    settle(page)
+    page.locator('[data-testid="stSidebar"]').hover()  # the close button shows on hover
+    page.locator('[data-testid="stSidebarCollapseButton"]').click()
+    page.wait_for_timeout(800)  # the sidebar slides out
+    settle(page)
+    to_charts(page)
+
+
+def to_charts(page) -> None:
+    """Scroll the legend to the top. The page scrolls in <main>, not in the window; Streamlit's header
+    covers its top 60 px."""
+    page.locator(".lrviz-legend").evaluate("""legend => {
+        legend.closest('[data-testid="stMain"]').scrollTop += legend.getBoundingClientRect().top - 70; }""")
+    page.wait_for_timeout(300)
+
+
+def shoot(browser, url: str, name: str) -> None:
+    query, width, height, action, part = SHOTS[name]
+    context = browser.new_context(viewport={"width": width, "height": height}, **(PHONE if width < 500 else {}))
+    page = context.new_page()
+    page.goto(f"{url}/{query}")
+    settle(page)
+    if action == "present":
+        present(page)
+    elif action == "charts":
+        to_charts(page)
+    elif action:
+        page.get_by_role("tab", name=action).click()
+        settle(page)
+    page.wait_for_timeout(1500)  # plotly's transitions
+    (page.locator(part).first if part else page).screenshot(path=str(HERE / name))
+    print(f"wrote assets/{name}")
+    context.close()
+
+
 def main() -> None:
+    names = sys.argv[1:] or list(SHOTS)
     with app_server() as (url, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for name, (query, width, height, tab, part) in SHOTS.items():
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"{url}/{query}")
-            settle(page)
-            if tab:
-                page.get_by_role("tab", name=tab).click()
-                settle(page)
-            page.wait_for_timeout(1500)  # plotly's transitions
-            (page.locator(part).first if part else page).screenshot(path=str(HERE / name))
-            print(f"wrote assets/{name}")
-            page.close()
+        for name in names:
+            shoot(browser, url, name)
         browser.close()
 
 

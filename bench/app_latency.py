@@ -41,7 +41,7 @@ def main() -> None:
     app.run()  # warm: the first run pays torch's start-up
     gamma = [round(0.5 + 0.01 * i, 2) for i in range(MOVES)]  # new values: no cache hits
     first = slot_ids(app)[0]
-    _report("schedule slider (ExponentialLR gamma)", _time_moves(app, "slider", first, "gamma", gamma))
+    _report("schedule box (ExponentialLR gamma, typed)", _time_moves(app, "number_input", first, "gamma", gamma))
     epochs = [21 + i for i in range(MOVES // 3)]
     _report("experiment slider (epochs: retrains all)", _time_moves(app, "slider", "exp", "epochs", epochs))
 

@@ -81,6 +81,8 @@ class Param:
     slider_low: float | Derived | None = None  # None: low
     slider_high: float | Derived | None = None  # None: high (or the run's length for a length in steps)
     placeholder: str = ""  # what an empty box means, for an optional value
+    near_one: bool = False  # a factor whose useful values crowd towards 1 (gamma, momentum): fine stops there
+    slider_max: float | None = None  # a slider's end below `high`, where people's values end (a box takes the rest)
 
     def default_for(self, ctx: RunContext) -> Any:
         return self.default(ctx) if callable(self.default) else self.default

@@ -141,7 +141,7 @@ SchedulerSpec(
             "first drop comes one step earlier than StepLR's.",
     formula=r"\eta_t = \eta_0 \cdot \text{drop}^{\lfloor (1 + t) / \text{epochs\_drop} \rfloor}",
     params=
-    (Param("drop", "float", 0.5, "multiplier at each drop", low=0.0, high=1.0, low_open=True),
+    (Param("drop", "float", 0.5, "multiplier at each drop", low=0.0, high=1.0, low_open=True, near_one=True),
      steps_param("epochs_drop", lambda ctx: max(1, ctx.horizon // 4), "steps between drops")),
     **_lambda_recipe(step_decay, "{drop!r} ** math.floor((1 + {t}) / {epochs_drop!r})"), family="keras",
     markers=lambda params, ctx: [t for t in range(params["epochs_drop"] - 1, ctx.horizon, params["epochs_drop"]) if t],

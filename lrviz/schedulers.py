@@ -50,7 +50,7 @@ def _lambda(name: str) -> dict[str, Builder | Coder]:
 
 
 def lr_param(name: str, default: Any, help: str, low: float = 0.0, low_open: bool = True) -> Param:
-    return Param(name, "float", default, help, low=low, low_open=low_open, log=low_open, slider_high=10.0)
+    return Param(name, "float", default, help, low=low, low_open=low_open, log=True, slider_high=10.0)
 
 
 # torch divides by a warm-up's start factor (ConstantLR, LinearLR); a tinier one underflows lr × factor to 0
@@ -62,7 +62,7 @@ def factor_param(name: str, default: Any, help: str) -> Param:
 
 
 def gamma_param(default: Any, help: str = "multiplies the lr at each decay") -> Param:
-    return Param("gamma", "float", default, help, low=0.0, slider_high=1.0)
+    return Param("gamma", "float", default, help, low=0.0, slider_low=0.01, slider_high=1.0, near_one=True)
 
 
 def steps_param(name: str, default: Any, help: str, low: int = 1) -> Param:
@@ -73,8 +73,10 @@ def steps_param(name: str, default: Any, help: str, low: int = 1) -> Param:
 def momentum_params(base: float, high: float) -> tuple[Param, ...]:
     return (
         Param("cycle_momentum", "bool", True, "cycle momentum (SGD) or beta1 (Adam) against the lr; torch's default"),
-        Param("base_momentum", "float", base, "momentum at the lr's peak", low=0.0, slider_high=0.99),
-        Param("max_momentum", "float", high, "momentum at the lr's trough", low=0.0, slider_high=0.99),
+        Param("base_momentum", "float", base, "momentum at the lr's peak", low=0.0, slider_high=0.99,
+              near_one=True),
+        Param("max_momentum", "float", high, "momentum at the lr's trough", low=0.0, slider_high=0.99,
+              near_one=True),
     )
 
 
@@ -259,7 +261,7 @@ SchedulerSpec(
     formula=r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi t}{T_{max}}\right)",
     params=
     (Param("T_max", "int", lambda ctx: ctx.horizon, "steps of the half cosine", low=1,
-           slider_high=lambda ctx: 10 * ctx.horizon),
+           spans_run=True),
      lr_param("eta_min", 0.0, "lowest lr", low_open=False)),
     **_torch("CosineAnnealingLR"),
     markers=lambda params, ctx: [params["T_max"]] if params["T_max"] < ctx.horizon else [],
@@ -334,16 +336,17 @@ SchedulerSpec(
             r"\text{ after patience epochs without improvement}",
     params=
     (Param("factor", "float", 0.1, "multiplier at each reduction", low=0.0, high=1.0, low_open=True,
-           high_open=True),
+           high_open=True, near_one=True),
      Param("patience", "int", lambda ctx: max(1, ctx.epochs // 10), "epochs without improvement to wait",
            low=0, slider_high=lambda ctx: max(0, ctx.epochs)),
-     Param("threshold", "float", 1e-4, "smallest change that counts as an improvement", low=0.0, slider_high=1.0),
+     Param("threshold", "float", 1e-4, "smallest change that counts as an improvement", low=0.0, slider_high=1.0,
+           log=True),
      Param("threshold_mode", "choice", "rel", "threshold relative to the best loss, or absolute",
            choices=("rel", "abs")),
      Param("cooldown", "int", 0, "epochs to wait after a reduction", low=0,
            slider_high=lambda ctx: max(0, ctx.epochs)),
      lr_param("min_lr", 0.0, "the lr never goes below this", low_open=False),
-     Param("eps", "float", 1e-8, "smaller lr changes are skipped", low=0.0, slider_high=1.0)),
+     Param("eps", "float", 1e-8, "smaller lr changes are skipped", low=0.0, slider_high=1.0, log=True)),
     **_torch("ReduceLROnPlateau"), needs_metric=True,
 ),
 

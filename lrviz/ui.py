@@ -17,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from lrviz import markup, scales
 from lrviz.config import Config
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.params import Param, RunContext, SpecError, check_all
@@ -246,18 +247,77 @@ def schedule_of(slot: Slot, experiment: Experiment) -> tuple[Resolved | None, di
 
 # ---- widgets ---------------------------------------------------------------------------------------
 
-def _log_grid(low: float, high: float, low_open: bool, value: float) -> list[float]:
-    start = math.floor(math.log10(max(low, 1e-6)))
-    grid = [round(m * 10.0**d, 12) for d in range(start, math.ceil(math.log10(high)) + 1) for m in (1, 2, 5)]
-    grid = [g for g in grid if (g > low if low_open else g >= low) and g <= high]
-    if low == 0 and not low_open:
-        grid.insert(0, 0.0)
-    return sorted(set(grid) | {float(value)})
+SYNCED = "lrviz_synced"  # widgets whose value a callback set for this run (see _initial)
 
 
-def _float_step(low: float, high: float) -> tuple[float, str]:
-    exponent = math.floor(math.log10((high - low) / 200))
-    return 10.0**exponent, f"%.{max(0, -exponent)}f"
+def _sync(key: str, value: Any) -> None:
+    st.session_state[key] = value
+    st.session_state.setdefault(SYNCED, set()).add(key)
+
+
+def _initial(key: str, value: Any) -> Any:
+    """The value to create a widget with; None when a callback has set it (Streamlit logs a warning
+    with a stack trace for a widget given both)."""
+    synced = st.session_state.get(SYNCED, set())
+    if key in synced:
+        synced.discard(key)
+        if key in st.session_state:
+            return None
+    return value
+
+
+def _on_slider(slot_id: int | None, name: str, key: str, box_key: str) -> None:
+    _on_param(slot_id, name, key)
+    _sync(box_key, st.session_state[key])  # the number box shows the slider's value
+
+
+def _on_box(slot_id: int | None, name: str, box_key: str, key: str, ends: tuple[float, float]) -> None:
+    """A typed value wins, even beyond the slider: the slider then stands at its nearest end."""
+    _on_param(slot_id, name, box_key)
+    value = st.session_state[box_key]
+    if value is not None:
+        _sync(key, min(max(value, ends[0]), ends[1]))
+
+
+def _slider_with_box(param: Param, value: float, ctx: RunContext, key: str, kwargs: dict) -> None:
+    """A slider over the values people use, and a number box beside it for an exact value."""
+    slot_id = kwargs["args"][0]
+    box_key = f"{key}.exact"
+    low, high = scales.slider_bounds(param, ctx)
+    options = scales.stops(param, ctx) if param.kind == "float" else None
+    if param.kind == "int":
+        low, high, step = int(low), int(high), 1
+    else:
+        low, high = float(low), float(high)
+    if param.kind == "float" and options is None:
+        step = scales.linear_step(low, high)
+        low, high = (low + step if param.low_open else low), (high - step if param.high_open else high)
+    if options:
+        low, high = options[0], options[-1]
+        shown = {f"{stop:g}": stop for stop in options} | ({f"{value:g}": value} if low <= value <= high else {})
+        options = sorted(shown.values())  # the exact value is a stop too, if it is inside (one per label)
+    slider_kwargs = {**kwargs, "on_change": _on_slider, "args": (slot_id, param.name, key, box_key)}
+    box_kwargs = {"key": box_key, "on_change": _on_box, "args": (slot_id, param.name, box_key, key, (low, high))}
+    box = {"value": _initial(box_key, value), "step": 1 if param.kind == "int" else _box_step(value),
+           "format": None if param.kind == "int" else "%g"}
+    if not options and high <= low:  # a one-step run leaves a length nothing to slide over
+        st.number_input(param.name, **box, **{**box_kwargs, "help": kwargs["help"]})
+        return
+    left, right = st.columns([3, 1.35], vertical_alignment="bottom", gap="small")
+    with left:
+        if options:
+            st.select_slider(param.name, options=options, value=_initial(key, scales.nearest(options, value)),
+                             format_func=lambda v: f"{v:g}", **slider_kwargs)
+        else:
+            st.slider(param.name, min_value=low, max_value=high, value=_initial(key, min(max(value, low), high)),
+                      step=step, format=box["format"] or "%d", **slider_kwargs)
+    with right:
+        st.number_input(param.name, label_visibility="collapsed", **box, **box_kwargs)
+
+
+def _box_step(value: float) -> float:
+    """The number box's +/- step: about a tenth of the value's order of magnitude."""
+    return 10.0 ** (math.floor(math.log10(abs(value))) - 1) if value else 0.01
 
 
 def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: int | None,
@@ -277,25 +337,14 @@ def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: in
     elif param.optional and param.kind == "int":
         st.number_input(label, min_value=int(low), max_value=max(int(high), value or 0), value=value, step=1,
                         placeholder=param.placeholder or None, **kwargs)
-    elif not isinstance(value, int | float) or isinstance(value, bool):
+    elif not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         st.text_input(label, value=str(value), **kwargs)  # a loaded value of the wrong type: show it as typed
-    elif param.kind == "int":
-        low, high = int(low), int(max(high, value))
-        if high - low > NUMBER_INPUT_SPAN or high <= min(low, int(value)):  # a slider needs two values
-            st.number_input(label, min_value=low, max_value=max(high, int(value)), value=int(value), step=1, **kwargs)
-        else:
-            st.slider(label, min_value=min(low, int(value)), max_value=high, value=int(value), step=1, **kwargs)
-    elif param.log:
-        options = _log_grid(low, high, param.low_open, value)
-        st.select_slider(label, options=options, value=float(value), format_func=lambda v: f"{v:g}", **kwargs)
+    elif param.kind == "int" and high - low > NUMBER_INPUT_SPAN:
+        st.number_input(label, value=int(value), step=1, **kwargs)  # a seed or a sample count: typed
     else:
-        step, fmt = _float_step(low, high)
-        low = low + step if param.low_open else low
-        high = high - step if param.high_open else high
-        st.slider(label, min_value=float(min(low, value)), max_value=float(max(high, value)), value=float(value),
-                  step=step, format=fmt, **kwargs)
+        _slider_with_box(param, int(value) if param.kind == "int" else float(value), ctx, key, kwargs)
     if error:
-        st.error(error, icon=":material/error:")
+        st.error(markup.markdown_text(error, 400), icon=":material/error:")
 
 
 def _key(slot_id: int | None, name: str, given: bool, default: Any) -> str:

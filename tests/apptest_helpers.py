@@ -48,7 +48,9 @@ def trace_values(trace: dict) -> list:
 
 def curves(app: AppTest, title_start: str) -> dict[str, list[float]]:
     figure = next(f for title, f in charts(app).items() if title.startswith(title_start))
-    return {trace["name"]: trace_values(trace) for trace in figure["data"] if trace.get("showlegend", True)}
+    # a trace's legend group is the schedule's full label (its name is the legend's short one)
+    return {trace.get("legendgroup") or trace["name"]: trace_values(trace) for trace in figure["data"]
+            if trace.get("showlegend", True)}
 
 
 def lr_curves(app: AppTest) -> dict[str, list[float]]:
@@ -68,7 +70,8 @@ def widget(app: AppTest, kind: str, owner: int | str, name: str):
 
 
 def messages(app: AppTest) -> list[str]:
-    return [element.value for element in app.error]
+    """The error notices as a person reads them (user text in them is backslash-escaped Markdown)."""
+    return [re.sub(r"\\(.)", r"\1", element.value) for element in app.error]
 
 
 def picker(app: AppTest, key: str):

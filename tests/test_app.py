@@ -42,7 +42,7 @@ def test_every_preset_loads_and_runs(name):
 
 
 @pytest.mark.parametrize("slot, kind, name, value", [
-    (0, "slider", "gamma", 0.5),  # float slider
+    (0, "select_slider", "gamma", 0.5),  # a factor, fine near 1
     (1, "slider", "step_size", 2),  # int slider
     (2, "select_slider", "max_lr", 0.5),  # log slider
     (2, "toggle", "three_phase", True),
@@ -127,7 +127,7 @@ def test_composed_schedule_is_built_in_the_page():
     # each part's sliders show what that part gets: the warm-up lasts until the milestone
     assert widget(app.sidebar, "slider", warmup, "total_iters").value == 2
     assert widget(app.sidebar, "slider", cosine, "T_max").value == 18
-    widget(app.sidebar, "slider", cosine, "eta_min").set_value(0.05).run()
+    widget(app.sidebar, "select_slider", cosine, "eta_min").set_value(0.05).run()
     assert not app.exception and not messages(app)
     (label,) = lr_curves(app)
     assert "CosineAnnealingLR(eta_min=0.05)" in label

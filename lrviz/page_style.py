@@ -1,0 +1,23 @@
+"""The page's CSS: what Streamlit's own layout gets wrong for a projector and for a phone."""
+
+STYLE = """<style>
+@media (min-width: 900px) { section[data-testid="stSidebar"] { width: 400px !important; } }
+/* a phone: the open sidebar leaves a third of the screen to the page */
+@media (max-width: 640px) { section[data-testid="stSidebar"] { width: 62vw !important; min-width: 0 !important; } }
+.block-container { padding-top: 2.5rem; }
+/* the open section keeps its height, so switching sections never moves the page under the pointer */
+.st-key-section_body { min-height: 1100px; }
+/* a dropdown as wide as its longest option, not as its box (which cut "name — what it does" off) */
+[data-testid="stSelectboxVirtualDropdown"] {
+  width: max-content !important; min-width: var(--trigger-width); max-width: calc(100vw - 2rem); }
+@media (max-width: 640px) {  /* a phone: an option that does not fit takes two smaller lines of its row */
+  [data-testid="stSelectboxVirtualDropdown"] [role="option"] > div {
+    white-space: normal; font-size: 0.8rem; line-height: 1.15; } }
+</style>"""
+
+# presenting, the legend stays in view while the page scrolls from chart to chart
+PRESENT_STYLE = """<style>
+[data-testid="stElementContainer"]:has(.lrviz-legend) {
+  position: sticky; top: 3.75rem; z-index: 5; background: white; padding: 0.25rem 0; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.15rem !important; }
+</style>"""

@@ -1,0 +1,136 @@
+"""What only a browser shows: presentation mode's layout, and nothing cut off or covered on a phone.
+
+Real Chromium (Debian's, driven by Playwright); every check is on the boxes the browser laid out.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, app_server, settle
+
+pytestmark = pytest.mark.browser
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with app_server() as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, url: str, device: dict):
+    context = browser.new_context(**device)
+    page = context.new_page()
+    page.goto(url)
+    settle(page)
+    return page
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def chart(page, title_start: str):
+    return page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text=title_start)).first
+
+
+def test_presentation_mode_stacks_full_width_charts_with_text_readable_from_the_back(server, browser):
+    page = open_page(browser, server, PROJECTOR)
+    page.get_by_text("Presentation mode").click()
+    settle(page)
+    main = page.locator('[data-testid="stMain"]').bounding_box()
+    lr, loss = (chart(page, title).bounding_box() for title in ("Learning rate", "Training loss"))
+    assert loss["y"] >= lr["y"] + lr["height"] - 1  # one under the other
+    assert min(lr["width"], loss["width"]) > 0.6 * main["width"]
+    for title in ("Learning rate", "Training loss"):
+        sizes = chart(page, title).evaluate("""plot => [...plot.querySelectorAll(
+            '.xtick text, .ytick text, .gtitle, .g-xtitle text, .g-ytitle text')]
+            .map(e => parseFloat(getComputedStyle(e).fontSize))""")
+        assert sizes and min(sizes) >= 16, (title, sizes)
+    legend = page.locator(".lrviz-legend")
+    assert legend.count() == 1  # one legend for every chart
+    assert float(legend.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px")) >= 16
+    assert legend.bounding_box()["y"] < lr["y"]  # above the charts
+    page.context.close()
+
+
+def test_on_a_phone_the_toolbar_covers_no_title_and_the_sidebar_leaves_the_page_visible(server, browser):
+    page = open_page(browser, server, PHONE)
+    plots = page.locator(".js-plotly-plot")
+    assert plots.count() >= 2
+    for plot in plots.all():
+        plot.scroll_into_view_if_needed()
+        title, modebar = plot.locator(".gtitle").bounding_box(), plot.locator(".modebar").bounding_box()
+        assert not overlap(title, modebar), (title, modebar)
+        assert title["x"] + title["width"] <= PHONE["viewport"]["width"]  # the title is not cut off either
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator('[data-testid="stExpandSidebarButton"]').first.click()
+    page.wait_for_timeout(800)  # the sidebar slides in
+    sidebar = page.locator('section[data-testid="stSidebar"]').bounding_box()
+    assert sidebar["x"] + sidebar["width"] <= PHONE["viewport"]["width"] * 2 / 3
+    page.context.close()
+
+
+@pytest.mark.parametrize("device", [PROJECTOR, PHONE], ids=["projector", "phone"])
+def test_dropdown_options_are_not_cut_off(server, browser, device):
+    page = open_page(browser, server, device)
+    if device is PHONE:
+        page.locator('[data-testid="stExpandSidebarButton"]').first.click()
+        page.wait_for_timeout(800)
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').last  # "Add a schedule"
+    picker.scroll_into_view_if_needed()
+    picker.click()
+    page.wait_for_selector('[role="option"]')
+    cut = page.evaluate("""() => [...document.querySelectorAll('[role="option"] > div')]
+        .filter(text => text.scrollWidth > text.clientWidth + 1 || text.scrollHeight > text.clientHeight + 1)
+        .map(text => text.innerText)""")
+    shown = page.locator('[role="option"]').count()
+    assert shown >= 5 and cut == []
+    page.context.close()
+
+
+def test_range_test_labels_sit_on_their_lines(server, browser):
+    page = open_page(browser, server, PROJECTOR)
+    page.get_by_role("tab", name="LR range test").click()
+    settle(page)
+    plot = chart(page, "LR range test")
+    names = plot.evaluate("plot => plot.layout.shapes.map(s => s.name)")
+    drawn = plot.locator(".shapelayer path").all()  # the lines as the browser drew them, in layout order
+    assert len(names) == len(drawn) == plot.locator(".annotation").count() == 2
+    for name, path in zip(names, drawn, strict=True):
+        line = path.bounding_box()
+        x = line["x"] + line["width"] / 2
+        box = plot.locator(".annotation", has_text=name).bounding_box()
+        assert min(abs(box["x"] - x), abs(box["x"] + box["width"] - x)) < 12, (name, x, box)  # starts or ends at it
+        assert line["height"] > 100  # a line across the plot, not a stray mark
+    page.context.close()
+
+
+def test_a_typed_value_beyond_the_slider_is_kept_and_the_slider_stands_at_its_end(server, browser):
+    page = open_page(browser, f"{server}/?epochs=10&s=CosineAnnealingLR(T_max%3D10)", PROJECTOR)
+    box = page.locator('[data-testid="stSidebar"] input[type="number"][aria-label="T_max"]:visible').first
+    assert box.input_value() == "10"
+    box.fill("40")
+    box.press("Enter")
+    settle(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(p => p.data && p.data.some(t => t.legendgroup === 'CosineAnnealingLR(T_max=40)'))""", timeout=60_000)
+    thumb = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="T_max"]').first
+    assert (thumb.get_attribute("max"), thumb.input_value()) == ("10", "10")  # the slider at its end
+    assert box.input_value() == "40"  # the box exact
+    page.context.close()
