@@ -59,7 +59,7 @@ def shoot(browser, url: str, name: str) -> None:
     elif action == "charts":
         to_charts(page)
     elif action:
-        page.get_by_role("tab", name=action).click()
+        page.get_by_text(action, exact=True).first.click()
         settle(page)
     page.wait_for_timeout(1500)  # plotly's transitions
     (page.locator(part).first if part else page).screenshot(path=str(HERE / name))

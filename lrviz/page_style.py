@@ -7,12 +7,13 @@ STYLE = """<style>
 .block-container { padding-top: 2.5rem; }
 /* the open section keeps its height, so switching sections never moves the page under the pointer */
 .st-key-section_body { min-height: 1100px; }
-/* a dropdown as wide as its longest option, not as its box (which cut "name — what it does" off) */
+/* a dropdown wider than its box, which cut "name — what it does" off; a long list is virtualised (its rows are
+   absolutely placed), so its width cannot follow its content and is set */
 [data-testid="stSelectboxVirtualDropdown"] {
-  width: max-content !important; min-width: var(--trigger-width); max-width: calc(100vw - 2rem); }
+  width: min(48rem, calc(100vw - 2rem)) !important; min-width: var(--trigger-width); }
 @media (max-width: 640px) {  /* a phone: an option that does not fit takes two smaller lines of its row */
   [data-testid="stSelectboxVirtualDropdown"] [role="option"] > div {
-    white-space: normal; font-size: 0.8rem; line-height: 1.15; } }
+    white-space: normal; font-size: 0.8rem; line-height: 1.05; } }
 </style>"""
 
 # presenting, the legend stays in view while the page scrolls from chart to chart

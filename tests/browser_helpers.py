@@ -65,11 +65,12 @@ def sidebar_schedules(page) -> list[str]:
 
 
 def chart_names(page, title: str = "Learning rate") -> list[str]:
-    """The names of the legend entries of the chart whose title holds `title` (Streamlit wraps it in <b>)."""
+    """The schedules the chart whose title holds `title` draws (Streamlit wraps it in <b>), by full label:
+    trace names are short labels, `legendgroup` holds each schedule's whole text."""
     handle = page.wait_for_function("""title => {
         const plot = [...document.querySelectorAll('.js-plotly-plot')]
             .find(p => p.layout && p.layout.title && p.layout.title.text.includes(title) && p.data);
-        return plot && plot.data.filter(t => t.showlegend !== false).map(t => t.name);
+        return plot && [...new Set(plot.data.filter(t => t.legendgroup).map(t => t.legendgroup))];
     }""", arg=title, timeout=30_000)  # a chart being redrawn has no data for a moment
     return handle.json_value()
 
