@@ -7,21 +7,20 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from lrviz import figures, landscape, ui
+from lrviz import figures, landscape, replay, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
 from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Experiment
 from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
-from lrviz.presets import PRESETS
+from lrviz.presets import LANDING, LANDING_PRESET, PRESETS
 from lrviz.range_test import RangeTest, range_test
 from lrviz.registry import REGISTRY
 from lrviz.results import Result
 from lrviz.script import script
 
-DEFAULT = Config({"epochs": 20}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
-                                  "LinearLR(start_factor=0.5, total_iters=4)", "OneCycleLR()"])
+DEFAULT = LANDING  # a scenario where the schedules differ in the raw loss; the tutorial is a preset
 SECTIONS = ["How it works", "Landscape & replay", "LR range test", "Export & share"]
 PROGRESS_WORK = 400_000  # optimizer steps × schedules above which a progress bar is shown
 
@@ -61,6 +60,8 @@ def load_first_visit() -> None:
         config.schedules = DEFAULT.schedules
     ui.apply_config(config)
     s["notices"] = dropped
+    if not query:
+        s["preset_note"] = f"**{LANDING_PRESET.name}.** {LANDING_PRESET.note}"
 
 
 STYLE = """<style>
@@ -100,7 +101,7 @@ def preset_picker() -> None:
         ui.apply_config(PRESETS[name][1])
         ui.state()["preset_note"] = f"**{name}.** {PRESETS[name][0]}"
 
-    st.selectbox("Presets from the source texts", list(PRESETS), index=None, key="preset", on_change=load,
+    st.selectbox("Scenarios and presets", list(PRESETS), index=None, key="preset", on_change=load,
                  placeholder="Load a preset…")
     if note := ui.state().get("preset_note"):
         st.caption(note)
@@ -192,7 +193,7 @@ def train(resolved: list[ui.Resolved], experiment: Experiment) -> Result | None:
 def charts(result: Result) -> None:
     options = st.columns([1, 1, 1, 1])
     per = options[0].segmented_control("x axis", ["epoch", "step"], key="x", default="epoch") or "epoch"
-    views = ["above optimum", "raw"] if result.optimal_loss is not None else ["raw"]
+    views = ["raw", "above optimum"] if result.optimal_loss is not None else ["raw"]
     view = options[1].segmented_control("loss", views, key="loss_view", default=views[0]) or views[0]
     log_lr = options[2].toggle("log lr", key="log_lr")
     log_loss = options[3].toggle("log loss", value=True, key="log_loss")
@@ -240,7 +241,7 @@ def landscape_section(result: Result) -> None:
         st.info("The loss landscape is drawn for the linear-regression dataset (two weights and a bias).")
         return
     grid = loss_landscape(result.experiment, landscape.default_window(result))
-    figure = figures.replay_figure(result, grid, landscape.trajectories(result), TRUE_WEIGHTS)
+    figure = replay.replay_figure(result, grid, landscape.trajectories(result), TRUE_WEIGHTS)
     st.plotly_chart(figure, key="replay_chart")
     st.caption("Each line is a run's path through the two weights, step by step, from the shared starting "
                "point. Press ▶ Play or drag the slider to walk through training: the markers move along the "

@@ -55,14 +55,25 @@ def loss_grid(experiment: Experiment, w1_range: Range, w2_range: Range,
     return w1s, w2s, z
 
 
-def _paths(result: Result) -> np.ndarray:
-    """(points, K, 2) weights (w1, w2) of every run: each optimizer step if recorded, else each epoch."""
+def kept_steps(result: Result) -> tuple[np.ndarray, np.ndarray]:
+    """The optimizer steps whose weights the result kept, ascending from 0 (the initial weights), and
+    those weights, (len(steps), K, features + 1): every step if recorded, else each epoch's end.
+
+    The one place that reads `Result.step_weights`: if results come to keep only some steps, with
+    their indices, this is what changes.
+    """
     _require_linear(result.experiment)
     if result.step_weights is not None:
-        return result.step_weights[:, :, :2, 0]
-    initial = make_data(result.experiment).initial_weights[:2, 0]
-    start = np.broadcast_to(initial, (1, result.weights.shape[1], 2))
-    return np.concatenate([start, result.weights[:, :, :2, 0]])
+        return np.arange(len(result.step_weights)), result.step_weights[:, :, :, 0]
+    initial = make_data(result.experiment).initial_weights[:, 0]
+    start = np.broadcast_to(initial, (1, result.weights.shape[1], len(initial)))
+    ends = np.arange(result.experiment.epochs + 1) * result.experiment.steps_per_epoch
+    return ends, np.concatenate([start, result.weights[:, :, :, 0]])
+
+
+def _paths(result: Result) -> np.ndarray:
+    """(points, K, 2) weights (w1, w2) of every run at each kept step."""
+    return kept_steps(result)[1][:, :, :2]
 
 
 def _finite_paths(result: Result) -> list[np.ndarray]:
@@ -90,14 +101,13 @@ def trajectories(result: Result, max_points: int = 400) -> list[np.ndarray]:
     return sampled
 
 
-def default_window(result: Result, include_diverged: bool = False) -> tuple[Range, Range]:
+def default_window(result: Result) -> tuple[Range, Range]:
     """(w1_range, w2_range) covering the true weights, the initial weights and the runs' paths.
 
-    Diverged runs are left out unless `include_diverged`: their last finite weights can be
-    astronomically far away, and a window around them would shrink every other path to a dot.
+    Diverged runs are left out: their last finite weights can be astronomically far away,
+    and a window around them would shrink every other path to a dot.
     """
-    paths = [path for k, path in enumerate(_finite_paths(result))
-             if include_diverged or result.diverged_at[k] is None]  # fmt: skip
+    paths = [path for k, path in enumerate(_finite_paths(result)) if result.diverged_at[k] is None]
     initial = _paths(result)[0, 0]
     points = np.concatenate([np.array([TRUE_WEIGHTS, initial]), *paths])
     low, high = points.min(axis=0), points.max(axis=0)
