@@ -34,11 +34,6 @@ def training_cache() -> TrainingCache:
 
 
 @st.cache_data(max_entries=32)
-def loss_landscape(experiment: Experiment, window: tuple) -> tuple:
-    return landscape.loss_grid(experiment, *window, resolution=90)
-
-
-@st.cache_data(max_entries=32)
 def lr_range_test(experiment: Experiment, start_lr: float, end_lr: float, num_steps: int) -> RangeTest:
     return range_test(experiment, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps)
 
@@ -240,8 +235,8 @@ def landscape_section(result: Result) -> None:
     if result.experiment.dataset != "linear":
         st.info("The loss landscape is drawn for the linear-regression dataset (two weights and a bias).")
         return
-    grid = loss_landscape(result.experiment, landscape.default_window(result))
-    figure = replay.replay_figure(result, grid, landscape.trajectories(result), TRUE_WEIGHTS)
+    window = landscape.default_window(result)
+    figure = replay.replay_figure(result, window, landscape.trajectories(result), TRUE_WEIGHTS)
     st.plotly_chart(figure, key="replay_chart")
     st.caption("Each line is a run's path through the two weights, step by step, from the shared starting "
                "point. Press ▶ Play or drag the slider to walk through training: the markers move along the "

@@ -55,6 +55,23 @@ def loss_grid(experiment: Experiment, w1_range: Range, w2_range: Range,
     return w1s, w2s, z
 
 
+def level_curves(experiment: Experiment, window: tuple[Range, Range], count: int = 14,
+                 points: int = 121) -> list[tuple[float, np.ndarray]]:  # fmt: skip
+    """The landscape's contours, exactly: the loss is floor + dᵀCd (d the offset from the least-squares
+    weights), so each level set is an ellipse with axes along C's eigenvectors and axis ratio √κ.
+
+    Returns (loss above the floor, (points, 2) closed curve) pairs, largest first, log-spaced from
+    beyond the window's corners (equal axis scales widen the window) down to 1/10,000 of that.
+    """
+    best, _, curvature = _least_squares(experiment)
+    eigenvalues, vectors = np.linalg.eigh(curvature)
+    corners = np.array([[w1, w2] for w1 in window[0] for w2 in window[1]]) - best[:2]
+    top = 4 * max(float(corner @ curvature @ corner) for corner in corners)
+    angle = np.linspace(0.0, 2 * np.pi, points)
+    unit = vectors @ (np.stack([np.cos(angle), np.sin(angle)]) / np.sqrt(eigenvalues)[:, None])  # dᵀCd = 1
+    return [(float(level), best[:2] + np.sqrt(level) * unit.T) for level in np.geomspace(top, top * 1e-4, count)]
+
+
 def kept_steps(result: Result) -> tuple[np.ndarray, np.ndarray]:
     """The optimizer steps whose weights the result kept, ascending from 0 (the initial weights), and
     those weights, (len(steps), K, features + 1): every step if recorded, else each epoch's end.

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from lrviz.experiment import make_data
 from lrviz.figures import palette
-from lrviz.landscape import kept_steps
+from lrviz.landscape import Range, kept_steps, level_curves
 from lrviz.results import Result
 
-Grid = tuple[np.ndarray, np.ndarray, np.ndarray]
 SPEEDS = {"▶ Slow": 250, "▶ Play": 90, "▶▶ Fast": 30}  # ms per frame
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star-triangle-up", "hexagon", "cross")
@@ -42,11 +42,14 @@ def replay_states(result: Result, steps: np.ndarray) -> tuple[np.ndarray, np.nda
     return at[:, :, :2], lr, loss
 
 
-def _contour(grid: Grid) -> go.Contour:
-    w1s, w2s, z = grid
-    excess = np.log10(np.maximum(z - z.min(), 0) + 1e-4 * max(z.min(), 1e-12))  # log scale: the valley's floor shows
-    return go.Contour(x=w1s, y=w2s, z=excess, colorscale="Blues", reversescale=True, showscale=False, ncontours=22,
-                      line={"width": 0.5}, opacity=0.85, hoverinfo="skip", name="loss")
+def _contours(curves: list[tuple[float, np.ndarray]]) -> list[go.Scatter]:
+    """The loss's level ellipses, largest first, each filled a lighter blue toward the minimum.
+    Scatter traces, not a plotly contour: an animation frame never redraws them."""
+    shades = sample_colorscale("Blues", list(np.linspace(0.75, 0.04, len(curves))))
+    return [go.Scatter(x=curve[:, 0], y=curve[:, 1], mode="lines", fill="toself", fillcolor=shade,
+                       line={"color": "rgba(30, 64, 120, 0.35)", "width": 0.8}, hoverinfo="skip",
+                       showlegend=False, name=f"loss {level:.3g} above the minimum")
+            for (level, curve), shade in zip(curves, shades, strict=True)]
 
 
 def _markers(weights: np.ndarray, lr: np.ndarray, loss: np.ndarray, x: float, colors: list[str]) -> list[go.Scatter]:
@@ -58,7 +61,7 @@ def _markers(weights: np.ndarray, lr: np.ndarray, loss: np.ndarray, x: float, co
             go.Scatter(x=[x] * len(colors), y=lr, **common), go.Scatter(x=[x] * len(colors), y=loss, **common)]
 
 
-def _controls(labels: list[str]) -> dict:
+def _controls(labels: dict[str, str]) -> dict:
     """Play buttons at three speeds, pause, and a slider over the frames. Frames never redraw the
     whole figure: only the marker traces move, so the contour stays on screen."""
     def animate(duration: int) -> dict:
@@ -67,11 +70,13 @@ def _controls(labels: list[str]) -> dict:
 
     buttons = [{"label": label, "method": "animate", "args": [None, animate(ms)]} for label, ms in SPEEDS.items()]
     buttons.append({"label": "❚❚ Pause", "method": "animate", "args": [[None], animate(0)]})
-    steps = [{"label": label, "method": "animate", "args": [[label], animate(0)]} for label in labels]
+    steps = [{"label": label, "method": "animate", "args": [[name], animate(0)]} for name, label in labels.items()]
     return {"updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": -0.1, "xanchor": "left",
                              "yanchor": "top", "pad": {"t": 0, "r": 8}, "buttons": buttons}],
+            # 120 tick labels would overlap: the slider shows the current one only
             "sliders": [{"active": 0, "x": 0.36, "len": 0.64, "y": -0.08, "yanchor": "top", "steps": steps,
-                         "currentvalue": {"prefix": "optimizer step "}, "pad": {"t": 0}}]}
+                         "ticklen": 0, "font": {"color": "rgba(0, 0, 0, 0)"}, "pad": {"t": 0},
+                         "currentvalue": {"prefix": "optimizer step ", "font": {"color": "#374151"}}}]}
 
 
 def _path_traces(result: Result, paths: list[np.ndarray], colors: list[str]) -> list[go.Scatter]:
@@ -83,8 +88,8 @@ def _path_traces(result: Result, paths: list[np.ndarray], colors: list[str]) -> 
             for k, (path, label, color) in enumerate(zip(paths, result.labels, colors, strict=True))]
 
 
-def replay_figure(result: Result, grid: Grid, paths: list[np.ndarray], true_weights: tuple[float, float],
-                  max_frames: int = 120) -> go.Figure:  # fmt: skip
+def replay_figure(result: Result, window: tuple[Range, Range], paths: list[np.ndarray],
+                  true_weights: tuple[float, float], max_frames: int = 120) -> go.Figure:  # fmt: skip
     """The loss landscape on equal axis scales with each run's path, beside its lr and loss, and a
     replay per optimizer step that moves a marker in all three."""
     colors, spe = palette(len(result.labels)), result.experiment.steps_per_epoch
@@ -94,8 +99,7 @@ def replay_figure(result: Result, grid: Grid, paths: list[np.ndarray], true_weig
                            vertical_spacing=0.14, specs=[[{"rowspan": 2}, {}], [None, {}]],
                            subplot_titles=("Loss over (w1, w2), bias at its optimum; ★ true weights",
                                            "Learning rate", "Training loss (whole training set)"))
-    figure.add_trace(_contour(grid), row=1, col=1)
-    for trace in _path_traces(result, paths, colors):
+    for trace in _contours(level_curves(result.experiment, window)) + _path_traces(result, paths, colors):
         figure.add_trace(trace, row=1, col=1)
     for k, label in enumerate(result.labels):
         line = {"color": colors[k], "width": 2, "dash": DASHES[k % len(DASHES)]}
@@ -110,16 +114,16 @@ def replay_figure(result: Result, grid: Grid, paths: list[np.ndarray], true_weig
     for trace, (row, col) in zip(_markers(weights[0], lrs[0], losses[0], 0.0, colors), [(1, 1), (1, 2), (2, 2)],
                                  strict=True):  # fmt: skip
         figure.add_trace(trace, row=row, col=col)
-    labels = [str(step) for step in steps]
-    figure.frames = [go.Frame(data=_markers(weights[i], lrs[i], losses[i], steps[i] / spe, colors), name=label,
-                              traces=[first, first + 1, first + 2]) for i, label in enumerate(labels)]
-    figure.update_layout(height=640, margin={"l": 10, "r": 10, "t": 40, "b": 130}, hovermode="closest",
-                         legend={"orientation": "h", "y": -0.2, "x": 0}, **_controls(labels))
-    figure.update_xaxes(title_text="w1", range=[grid[0][0], grid[0][-1]], constrain="domain", row=1, col=1)
+    labels = {str(step): f"{step} (epoch {step / spe:.1f})" for step in steps}
+    figure.frames = [go.Frame(data=_markers(weights[i], lrs[i], losses[i], steps[i] / spe, colors), name=name,
+                              traces=[first, first + 1, first + 2]) for i, name in enumerate(labels)]
+    figure.update_layout(height=680, margin={"l": 10, "r": 10, "t": 40, "b": 150}, hovermode="closest",
+                         legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0}, **_controls(labels))
+    figure.update_xaxes(title_text="w1", showgrid=False, range=list(window[0]), constrain="domain", row=1,
+                        col=1)
     # equal scales: a valley ten times longer than wide looks ten times longer than wide
-    figure.update_yaxes(title_text="w2", range=[grid[1][0], grid[1][-1]], scaleanchor="x", scaleratio=1,
+    figure.update_yaxes(title_text="w2", showgrid=False, range=list(window[1]), scaleanchor="x", scaleratio=1,
                         row=1, col=1)
-    for row, col in ((1, 2), (2, 2)):
-        figure.update_xaxes(title_text="epoch", row=row, col=col)
-    figure.update_yaxes(type="log", exponentformat="power", row=2, col=2)
+    figure.update_xaxes(title_text="epoch", row=2, col=2)
+    figure.update_yaxes(type="log", exponentformat="power", dtick=1, row=2, col=2)  # decades only
     return figure

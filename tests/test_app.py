@@ -187,7 +187,7 @@ def test_range_test_offers_a_one_cycle_schedule_when_none_has_max_lr():
 def test_landscape_replay_and_teaching_panels():
     config = Config({"epochs": 6}, ["ExponentialLR(gamma=0.9)", "ReduceLROnPlateau()"])
     app = open_app(config, section="Landscape & replay")
-    replay = next(c for c in app.get("plotly_chart") if "frames" in c.proto.spec and '"contour"' in c.proto.spec)
+    replay = next(c for c in app.get("plotly_chart") if "frames" in c.proto.spec and '"toself"' in c.proto.spec)
     assert replay is not None
     app = open_app(config)  # "How it works" is the first tab
     code = next(block.value for block in app.code if "import torch" in block.value)
