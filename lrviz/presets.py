@@ -10,6 +10,7 @@ appear on a linear model, the note says so.
 from __future__ import annotations
 
 import difflib
+import textwrap
 from dataclasses import dataclass
 
 from lrviz.config import Config
@@ -129,7 +130,7 @@ def find(name: str) -> Preset:
         if wanted in (preset.slug, preset.name.lower()):
             return preset
     names = [preset.slug for preset in ALL_PRESETS]
-    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
+    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(close)}?" if close else f"; one of: {', '.join(names)}"
     raise SpecError(f"no preset named {name!r:.60}{hint}", "preset")
 
@@ -141,7 +142,8 @@ def listing() -> str:
     for preset in ALL_PRESETS:
         lines.append(f"{preset.slug:<{width}}  {preset.name}")
         if preset in SCENARIOS:
-            lines.append(f"{'':<{width}}  {preset.note}")
+            indent = " " * (width + 2)
+            lines.append(textwrap.fill(preset.note, 100, initial_indent=indent, subsequent_indent=indent))
     return "\n".join(lines)
 
 
@@ -151,7 +153,7 @@ def export_request(preset: str | None, schedules: list[str] | None,
     overriding its experiment, or the schedules given with -s."""
     if preset is None:
         if not schedules:
-            raise SpecError("give schedules with -s/--schedule or a preset with --preset", "schedule")
+            raise SpecError("a schedule (-s/--schedule) or a preset (--preset) is required", "schedule")
         return schedules, options
     if schedules:
         raise SpecError("give either --preset or -s/--schedule, not both", "preset")
