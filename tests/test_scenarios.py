@@ -145,3 +145,43 @@ def test_every_scenario_note_is_a_few_sentences_on_the_linear_model():
         sentences = [s for s in preset.note.replace("e.g.", "eg").split(". ") if s]
         assert 2 <= len(sentences) <= 5, preset.slug
         assert preset.config.to_experiment().dataset == "linear"
+
+
+def test_default_features_are_the_tutorials_draw_untouched():
+    import torch
+
+    data = make_data(Experiment.create(seed=5, samples=300))
+    expected = torch.normal(0.0, 1.0, (300, 2), generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    split = torch.randperm(300, generator=torch.Generator().manual_seed(5).set_state(
+        _state_after_draws(5, 300)))
+    np.testing.assert_array_equal(data.x_train[:, :2], expected[split].numpy())
+
+
+def _state_after_draws(seed: int, samples: int):
+    """The generator's state after make_data's x and noise draws (the split comes next)."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    torch.normal(0.0, 1.0, (samples, 2), generator=generator, dtype=torch.float64)
+    torch.normal(0.0, 0.01, (samples,), generator=generator, dtype=torch.float64)
+    return generator.get_state()
+
+
+@pytest.mark.parametrize("scale, correlation", [(0.1, 0.0), (3.0, 0.8), (1.0, -0.95)])
+def test_feature_scale_and_correlation_shape_the_second_feature(scale, correlation):
+    experiment = Experiment.create(samples=20_000, feature_scale=scale, correlation=correlation)
+    x = make_data(experiment).x_train[:, :2]
+    assert np.std(x[:, 0]) == pytest.approx(1.0, rel=0.03)
+    assert np.std(x[:, 1]) == pytest.approx(scale, rel=0.03)
+    assert np.corrcoef(x.T)[0, 1] == pytest.approx(correlation, abs=0.02)
+    best = np.linalg.lstsq(make_data(experiment).x_train, make_data(experiment).y_train[:, 0], rcond=None)[0]
+    np.testing.assert_allclose(best, [2.0, -3.4, 4.2], atol=0.01 / min(scale, 1) / (1 - abs(correlation)))
+
+
+def test_feature_options_are_refused_for_classification_and_out_of_range():
+    with pytest.raises(lrviz.SpecError, match="linear dataset"):
+        Experiment.create(dataset="classification", feature_scale=0.1)
+    with pytest.raises(lrviz.SpecError, match="correlation"):
+        Experiment.create(correlation=1.0)
+    with pytest.raises(lrviz.SpecError, match="feature_scale"):
+        Experiment.create(feature_scale=0.0)
