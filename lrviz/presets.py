@@ -24,8 +24,8 @@ TUTORIAL = {
 }
 # the second feature has std 0.1: curvature 100× smaller along w2, a valley 10× longer than wide
 VALLEY = {"feature_scale": 0.1, "noise": 0.1}
-# batch 1 at lr 0.25 on noisy labels: a constant lr keeps every step's noise in the weights
-NOISY = {"noise": 0.3, "batch_size": 1, "lr": 0.25, "epochs": 15}
+# batch 2 at lr 0.35 on noisy labels: a constant lr keeps every step's noise in the weights
+NOISY = {"noise": 0.3, "batch_size": 2, "lr": 0.35, "epochs": 15}
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ SCENARIOS: tuple[Preset, ...] = (
                                           "StepLR(step_size=4, gamma=0.5)", "ExponentialLR(gamma=0.7)",
                                           "CosineAnnealingLR()"])),
     Preset("noise", "Scenario: noisy labels, never decay and you bounce", (
-        "Batch 1, lr 0.25 and label noise 0.3: every step pulls the weights toward one noisy sample, so at a "
+        "Batch 2, lr 0.35 and label noise 0.3: every step pulls the weights toward two noisy samples, so at a "
         "constant lr they never settle and the loss bounces at 2× the noise floor or more. Any decay "
         "averages the noise out: cosine and the exponential decay end on the floor (σ² = 0.09). SGD's "
         "excess loss grows with lr × noise² / batch size: raise the batch size to see it shrink."),
@@ -67,7 +67,8 @@ SCENARIOS: tuple[Preset, ...] = (
         "the weights back into the noise and the loss jumps, then the cycle anneals it down again, ending "
         "no lower than one long cosine. In deep networks restarts can move training to a better basin or "
         "give snapshots for an ensemble; a linear model has a single basin, so here they only cost."),
-        Config(dict(NOISY), ["CosineAnnealingWarmRestarts(T_0=5)", "CosineAnnealingLR()", "Constant()"])),
+        # batch 1: each restart's full lr kicks hardest
+        Config({**NOISY, "batch_size": 1, "lr": 0.25}, ["CosineAnnealingWarmRestarts(T_0=5)", "CosineAnnealingLR()"])),
     Preset("plateau", "Scenario: ReduceLROnPlateau reacting to a real plateau", (
         "On noisy labels a constant lr soon stops improving: the loss bounces on a plateau above the noise "
         "floor. ReduceLROnPlateau(patience=1) watches the loss, halves the lr each time it has not improved "
