@@ -239,9 +239,10 @@ def landscape_section(result: Result) -> None:
     figure = replay.replay_figure(result, window, landscape.trajectories(result), TRUE_WEIGHTS)
     st.plotly_chart(figure, key="replay_chart")
     st.caption("Each line is a run's path through the two weights, step by step, from the shared starting "
-               "point. Press ▶ Play or drag the slider to walk through training: the markers move along the "
-               "path, the lr and the loss together. A large lr overshoots and wanders around the optimum; a "
-               "decayed one settles into it.")
+               "point; the ellipses are the loss's contours, on equal scales, so a narrow valley looks narrow. "
+               "Press ▶ Play (or Slow, or Fast) or drag the slider to walk through training step by step: the "
+               "markers move along the path, the lr and the loss together. A large lr zig-zags across the "
+               "valley; a decayed one settles into it.")
 
 
 def range_test_section(experiment: Experiment) -> None:

@@ -83,7 +83,8 @@ class Experiment:
             raise SpecError(f"samples × epochs must be at most {MAX_SAMPLE_PASSES:,} (got {experiment.samples:,} × "
                             f"{experiment.epochs:,}); use fewer samples or epochs", "epochs")
         if experiment.dataset != "linear" and experiment.reshapes_features:
-            raise SpecError("feature_scale and correlation apply to the linear dataset only", "feature_scale")
+            name = "feature_scale" if experiment.feature_scale != 1.0 else "correlation"
+            raise SpecError(f"{name} applies to the linear dataset only (got {getattr(experiment, name)})", name)
         if experiment.total_steps > MAX_STEPS:
             raise SpecError(f"epochs × batches per epoch must be at most {MAX_STEPS:,} "
                             f"(got {experiment.total_steps:,}); use fewer epochs or larger batches", "epochs")

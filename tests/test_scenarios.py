@@ -183,8 +183,10 @@ def test_feature_scale_and_correlation_shape_the_second_feature(scale, correlati
 
 
 def test_feature_options_are_refused_for_classification_and_out_of_range():
-    with pytest.raises(lrviz.SpecError, match="linear dataset"):
+    with pytest.raises(lrviz.SpecError, match="feature_scale applies to the linear dataset"):
         Experiment.create(dataset="classification", feature_scale=0.1)
+    with pytest.raises(lrviz.SpecError, match="correlation applies to the linear dataset"):
+        Experiment.create(dataset="classification", correlation=0.5)
     with pytest.raises(lrviz.SpecError, match="correlation"):
         Experiment.create(correlation=1.0)
     with pytest.raises(lrviz.SpecError, match="feature_scale"):
