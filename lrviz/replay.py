@@ -72,7 +72,7 @@ def _controls(labels: dict[str, str]) -> dict:
     buttons.append({"label": "❚❚ Pause", "method": "animate", "args": [[None], animate(0)]})
     steps = [{"label": label, "method": "animate", "args": [[name], animate(0)]} for name, label in labels.items()]
     return {"updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": -0.1, "xanchor": "left",
-                             "yanchor": "top", "pad": {"t": 0, "r": 8}, "buttons": buttons}],
+                             "yanchor": "top", "pad": {"t": 0, "r": 8}, "showactive": False, "buttons": buttons}],
             # 120 tick labels would overlap: the slider shows the current one only
             "sliders": [{"active": 0, "x": 0.36, "len": 0.64, "y": -0.08, "yanchor": "top", "steps": steps,
                          "ticklen": 0, "font": {"color": "rgba(0, 0, 0, 0)"}, "pad": {"t": 0},
