@@ -70,8 +70,9 @@ def header() -> None:
     st.title("lrviz · learning-rate schedules, really trained")
     st.markdown(
         "Pick schedules in the sidebar and tune them. Each one trains the same model on the same data "
-        "with the same initial weights and batch order (the PyTorch tutorial's linear regression by default), "
-        "using the real `torch.optim.lr_scheduler` class, so the only difference between the curves below is "
+        "with the same initial weights and batch order (the PyTorch tutorial's linear model; the scenarios in the "
+        "sidebar stretch its features or add label noise so that schedules differ), using the real "
+        "`torch.optim.lr_scheduler` class, so the only difference between the curves below is "
         "the schedule. Hover to compare values; export everything as CSV, JSON or a link."
     )
     with st.expander("How to read the charts"):

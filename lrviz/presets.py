@@ -40,21 +40,21 @@ SCENARIOS: tuple[Preset, ...] = (
     Preset("valley", "Scenario: a narrow valley, decay too early and you stall", (
         "The second feature is 10× smaller, so the loss is a long, flat valley along w2 (see the landscape) "
         "that an lr of 0.1 crosses in about 5 epochs per e-fold. Decay too early (ExponentialLR(gamma=0.7)) "
-        "and the lr is gone before the valley is crossed: it ends about 4× above a constant lr, and its "
-        "loss is flat while the others still fall. With labels this clean there is little noise to average "
-        "out, so decaying buys nothing here; the next scenario shows the other side."),
+        "and the lr is gone before the valley is crossed: it ends about 4× above a constant lr, its loss "
+        "flat while the others still fall. With labels this clean there is little noise to average out, so "
+        "decaying buys nothing here (the 'noise' scenario shows the other side)."),
         Config({"epochs": 20, **VALLEY}, ["Constant()", "ExponentialLR(gamma=0.9)",
                                           "StepLR(step_size=4, gamma=0.5)", "ExponentialLR(gamma=0.7)",
                                           "CosineAnnealingLR()"])),
     Preset("noise", "Scenario: noisy labels, never decay and you bounce", (
-        "Batch 2, lr 0.35 and label noise 0.3: every step pulls the weights toward two noisy samples, so at a "
-        "constant lr they never settle and the loss bounces at 2× the noise floor or more. Any decay "
+        "Batch 2, lr 0.35 and label noise 0.3: at a constant lr every step pulls the weights toward two noisy "
+        "samples, so they never settle and the loss bounces at 2× the noise floor or more. Any decay "
         "averages the noise out: cosine and the exponential decay end on the floor (σ² = 0.09). SGD's "
-        "excess loss grows with lr × noise² / batch size: raise the batch size to see it shrink."),
+        "excess loss grows with lr × noise² / batch size: raise the batch size to see the bounce shrink."),
         Config(dict(NOISY), ["Constant()", "ExponentialLR(gamma=0.7)", "CosineAnnealingLR()"])),
     Preset("diverge", "Scenario: an lr above 2/λ_max diverges, a warm-up does not save it", (
         "Gradient descent on this loss is stable only for lr < 2/λ_max ≈ 1 (λ_max: the largest curvature, "
-        "of w1 and the bias). At lr 1.2 a constant lr and a fast decay diverge in the first epoch; a "
+        "of w1 and the bias): at lr 1.2 a constant lr and a fast decay diverge in the first epoch, and a "
         "5-epoch warm-up diverges too, the epoch its lr passes 2/λ_max, while 0.7 × 1.2 = 0.84 trains, "
         "zig-zagging across the valley (replay it step by step). A warm-up helps deep networks because "
         "their curvature falls early in training; a linear model's curvature never changes, so here a "
