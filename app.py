@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from lrviz import figures, landscape, markup, ui
+from lrviz import figures, landscape, markup, replay, ui
 from lrviz.cache import TrainingCache
 from lrviz.config import Config, from_json, from_query, to_json, to_query
 from lrviz.experiment import (
@@ -24,7 +24,7 @@ from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
 from lrviz.page_style import PRESENT_STYLE, STYLE
 from lrviz.params import SpecError
-from lrviz.presets import PRESETS
+from lrviz.presets import LANDING, LANDING_PRESET, PRESETS
 from lrviz.range_test import RangeTest, range_test
 from lrviz.registry import REGISTRY
 from lrviz.results import Result
@@ -33,8 +33,7 @@ from lrviz.script import script
 from lrviz.view import AXES, LOSS_VIEWS, SECTIONS, View, without_view
 from lrviz.view import from_query as view_from_query
 
-DEFAULT = Config({"epochs": 20}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
-                                  "LinearLR(start_factor=0.5, total_iters=4)", "OneCycleLR()"])
+DEFAULT = LANDING  # a scenario where the schedules differ in the raw loss; the tutorial is a preset
 PROGRESS_WORK = 400_000  # optimizer steps × schedules above which a progress bar is shown
 
 
@@ -44,11 +43,6 @@ def training_cache() -> TrainingCache:
     cache = TrainingCache()
     cache.run(["StepLR()"], Experiment.create(samples=20, epochs=1))
     return cache
-
-
-@st.cache_data(max_entries=32)
-def loss_landscape(experiment: Experiment, window: tuple) -> tuple:
-    return landscape.loss_grid(experiment, *window, resolution=90)
 
 
 @st.cache_data(max_entries=32)
@@ -76,6 +70,8 @@ def load_first_visit() -> None:
     ui.apply_config(config)
     ui.apply_view(view)
     s["notices"] = dropped + view_dropped
+    if not query:
+        s["preset_note"] = f"**{LANDING_PRESET.name}.** {LANDING_PRESET.note}"
 
 
 def header() -> None:
@@ -83,8 +79,9 @@ def header() -> None:
     st.title("lrviz · learning-rate schedules, really trained")
     st.markdown(
         "Pick schedules in the sidebar and tune them. Each one trains the same model on the same data "
-        "with the same initial weights and batch order (the PyTorch tutorial's linear regression by default), "
-        "using the real `torch.optim.lr_scheduler` class, so the only difference between the curves below is "
+        "with the same initial weights and batch order (the PyTorch tutorial's linear model; the scenarios in the "
+        "sidebar stretch its features or add label noise so that schedules differ), using the real "
+        "`torch.optim.lr_scheduler` class, so the only difference between the curves below is "
         "the schedule. Hover to compare values; export everything as CSV, JSON or a link."
     )
     with st.expander("How to read the charts"):
@@ -110,7 +107,7 @@ def preset_picker() -> None:
         description = markup.markdown_text(PRESETS[name][0], limit=2000)
         ui.state()["preset_note"] = f"**{markup.markdown_text(name)}.** {description}"
 
-    st.selectbox("Presets from the source texts", list(PRESETS), index=None, key="preset",
+    st.selectbox("Scenarios and presets", list(PRESETS), index=None, key="preset",
                  on_change=ui.consume, args=("preset", load), placeholder="Load a preset…")
     if note := ui.state().get("preset_note"):
         st.caption(note)
@@ -291,13 +288,14 @@ def landscape_section(result: Result) -> None:
     if result.experiment.dataset != "linear":
         st.info("The loss landscape is drawn for the linear-regression dataset (two weights and a bias).")
         return
-    grid = loss_landscape(result.experiment, landscape.default_window(result))
-    figure = figures.replay_figure(result, grid, landscape.trajectories(result), TRUE_WEIGHTS)
+    window = landscape.default_window(result)
+    figure = replay.replay_figure(result, window, landscape.trajectories(result), TRUE_WEIGHTS)
     st.plotly_chart(figure, key="replay_chart")
     st.caption("Each line is a run's path through the two weights, step by step, from the shared starting "
-               "point. Press ▶ Play or drag the slider to walk through training: the markers move along the "
-               "path, the lr and the loss together. A large lr overshoots and wanders around the optimum; a "
-               "decayed one settles into it.")
+               "point; the ellipses are the loss's contours, on equal scales, so a narrow valley looks narrow. "
+               "Press ▶ Play (or Slow, or Fast) or drag the slider to walk through training step by step: the "
+               "markers move along the path, the lr and the loss together. A large lr zig-zags across the "
+               "valley; a decayed one settles into it.")
 
 
 def range_test_section(experiment: Experiment) -> None:

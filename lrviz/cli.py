@@ -18,6 +18,7 @@ from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.limits import LIMITS
 from lrviz.markup import shorten
 from lrviz.params import MAX_MESSAGE, Param, SpecError
+from lrviz.presets import export_request, listing
 from lrviz.registry import REGISTRY
 
 
@@ -122,9 +123,12 @@ def _parser() -> _Parser:
                      epilog=LIMITS)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("list", help="every scheduler with its parameters, defaults and ranges")
+    commands.add_parser("presets", help="the named scenarios and presets, with what to look at in each")
     export = commands.add_parser("export", help="train and write the curves as CSV", epilog=LIMITS)
-    export.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
+    export.add_argument("-s", "--schedule", action="append", metavar="SPEC",
                         help='a schedule, e.g. "StepLR(step_size=4, gamma=0.9)"; repeat to compare')
+    export.add_argument("--preset", metavar="NAME", help="a preset's schedules and experiment (see `presets`); "
+                        "options given beside it override its experiment")
     export.add_argument("--per", choices=("epoch", "step"), default="epoch", help="one row per epoch or per step")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="CSV file, or - for standard output")
     _add_experiment_options(export)
@@ -168,7 +172,8 @@ def _export(args: argparse.Namespace) -> None:
         _check_output(args.output)
     else:
         _check_stdout()
-    frame = lrviz.run(args.schedule, per=args.per, **_options(args))
+    schedules, options = export_request(args.preset, args.schedule, _options(args))
+    frame = lrviz.run(schedules, per=args.per, **options)
     if args.output == "-":
         frame.to_csv(sys.stdout, index=False)
     else:
@@ -200,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             _check_stdout()
             print(list_schedulers())
+        elif args.command == "presets":
+            print(listing())
         elif args.command == "export":
             _export(args)
         elif args.command == "code":

@@ -42,6 +42,12 @@ EXPERIMENT_PARAMS: tuple[Param, ...] = (
     Param("val_fraction", "float", 0.0, "share of samples held out for validation", low=0.0, high=0.5),
     Param("step_per", "choice", "epoch", "step the scheduler once per epoch or after every batch",
           choices=("epoch", "batch")),
+    # ill-conditioned features (linear dataset): the second feature is scaled and mixed with the first,
+    # which stretches the loss's bowl into a narrow valley; 1 and 0 are the tutorial's data
+    Param("feature_scale", "float", 1.0, "standard deviation of the second feature (linear dataset); "
+          "below 1 its direction of the loss is flat and slow to learn", low=0.01, high=10.0, log=True),
+    Param("correlation", "float", 0.0, "correlation between the two features (linear dataset); near ±1 "
+          "the loss's valley is long, narrow and diagonal", low=-0.99, high=0.99),
 )
 _CTX = RunContext(horizon=1)  # experiment bounds do not depend on the run
 
@@ -61,6 +67,8 @@ class Experiment:
     seed: int = 0
     val_fraction: float = 0.0
     step_per: str = "epoch"
+    feature_scale: float = 1.0
+    correlation: float = 0.0
 
     @classmethod
     def create(cls, **options: Any) -> Experiment:
@@ -74,6 +82,9 @@ class Experiment:
         if experiment.samples * experiment.epochs > MAX_SAMPLE_PASSES:  # also bounds the batch order's memory
             raise SpecError(f"samples × epochs must be at most {MAX_SAMPLE_PASSES:,} (got {experiment.samples:,} × "
                             f"{experiment.epochs:,}); use fewer samples or epochs", "epochs")
+        if experiment.dataset != "linear" and experiment.reshapes_features:
+            name = "feature_scale" if experiment.feature_scale != 1.0 else "correlation"
+            raise SpecError(f"{name} applies to the linear dataset only (got {getattr(experiment, name)})", name)
         if experiment.total_steps > MAX_STEPS:
             raise SpecError(f"epochs × batches per epoch must be at most {MAX_STEPS:,} "
                             f"(got {experiment.total_steps:,}); use fewer epochs or larger batches", "epochs")
@@ -97,6 +108,11 @@ class Experiment:
     @property
     def total_steps(self) -> int:
         return self.epochs * self.steps_per_epoch
+
+    @property
+    def reshapes_features(self) -> bool:
+        """Whether the features differ from the tutorial's independent N(0, 1) pair."""
+        return self.feature_scale != 1.0 or self.correlation != 0.0
 
     @property
     def per_batch(self) -> bool:
@@ -164,6 +180,12 @@ def _with_ones(x: torch.Tensor) -> np.ndarray:
     return torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], dim=1).numpy()
 
 
+def reshape_features(x: torch.Tensor, scale: float, correlation: float) -> torch.Tensor:
+    """Second feature := scale · (ρ·x1 + √(1 − ρ²)·x2): std `scale`, correlation ρ with the first."""
+    mixed = correlation * x[:, 0] + math.sqrt(1.0 - correlation**2) * x[:, 1]
+    return torch.stack([x[:, 0], scale * mixed], dim=1)
+
+
 @lru_cache(maxsize=4)  # batch orders can reach 80 MB (samples × epochs ≤ 10M)
 def make_data(experiment: Experiment) -> Data:
     """The same data, initial weights and batch order for every schedule of a comparison."""
@@ -171,6 +193,8 @@ def make_data(experiment: Experiment) -> Data:
     n, dtype = experiment.samples, torch.float64
     if experiment.dataset == "linear":
         x = torch.normal(0.0, 1.0, (n, 2), generator=generator, dtype=dtype)
+        if experiment.reshapes_features:  # no arithmetic at all on the tutorial's data: its tables stay exact
+            x = reshape_features(x, experiment.feature_scale, experiment.correlation)
         y = x @ torch.tensor(TRUE_WEIGHTS, dtype=dtype) + TRUE_BIAS
         y = (y + torch.normal(0.0, experiment.noise, y.shape, generator=generator, dtype=dtype)).reshape(-1, 1)
         outputs = 1

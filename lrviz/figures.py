@@ -9,9 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
-from plotly.subplots import make_subplots
 
-from lrviz.experiment import make_data
 from lrviz.legend import short_labels
 from lrviz.markup import plotly_text
 from lrviz.range_test import RangeTest
@@ -256,83 +254,6 @@ def summary_table(result: Result) -> pd.DataFrame:
         missing, digits = ("diverged", 4) if "loss" in column else ("—", 5)  # a weight of 1.9997 is not 2
         table[column] = [f"{value:.{digits}g}" if np.isfinite(value) else missing for value in table[column]]
     return table
-
-
-def _landscape_contour(grid: tuple[np.ndarray, np.ndarray, np.ndarray]) -> go.Contour:
-    w1s, w2s, z = grid
-    excess = np.log10(np.maximum(z - z.min(), 0) + 1e-4 * max(z.min(), 1e-12))  # log scale: the valley's floor shows
-    return go.Contour(x=w1s, y=w2s, z=excess, colorscale="Blues", reversescale=True, showscale=False, ncontours=18,
-                      line={"width": 0.5}, opacity=0.85, hoverinfo="skip", name="loss")
-
-
-def replay_figure(result: Result, grid: tuple[np.ndarray, np.ndarray, np.ndarray], paths: list[np.ndarray],
-                  true_weights: tuple[float, float], max_frames: int = 120) -> go.Figure:  # fmt: skip
-    """The loss landscape with each run's weight path, beside its lr and loss curves, and a
-    play control that walks through training epoch by epoch, moving a marker in all three."""
-    colors = palette(len(result.labels))
-    epochs, spe = result.experiment.epochs, result.experiment.steps_per_epoch
-    figure = make_subplots(rows=2, cols=2, column_widths=[0.56, 0.44], horizontal_spacing=0.09,
-                           vertical_spacing=0.14, specs=[[{"rowspan": 2}, {}], [None, {}]],
-                           subplot_titles=("Loss over (w1, w2), bias at its optimum; ★ true weights", "Learning rate",
-                                           "Training loss"))
-    figure.add_trace(_landscape_contour(grid), row=1, col=1)
-    x_epochs = np.arange(0, epochs + 1)
-    # (epochs + 1, K, 2) weights at the start and at the end of every epoch
-    weights = np.concatenate([initial_weights(result)[None], result.weights[:, :, :2, 0]])
-    lrs = np.vstack([result.lr[::spe], result.lr[-1:]])  # lr used in each epoch, held at the end
-    losses = np.vstack([np.full((1, len(result.labels)), np.nan), result.loss])
-    for k, label in enumerate(result.labels):
-        style = {"color": colors[k]}
-        figure.add_trace(go.Scatter(x=paths[k][:, 0], y=paths[k][:, 1], mode="lines", line={**style, "width": 1.5},
-                                    name=label, legendgroup=label, hoverinfo="skip"), row=1, col=1)
-        figure.add_trace(go.Scatter(x=x_epochs[1:], y=result.lr[::spe, k], mode="lines", line={**style, "shape": "hv"},
-                                    name=label, legendgroup=label, showlegend=False, hovertemplate="%{y:.4g}"),
-                         row=1, col=2)
-        figure.add_trace(go.Scatter(x=x_epochs[1:], y=result.loss[:, k], mode="lines", line=style, name=label,
-                                    legendgroup=label, showlegend=False, hovertemplate="%{y:.4g}"), row=2, col=2)
-    figure.add_trace(go.Scatter(x=[true_weights[0]], y=[true_weights[1]], mode="markers", name="true weights",
-                                marker={"symbol": "star", "size": 14, "color": "#f59e0b",
-                                        "line": {"color": "black", "width": 1}}), row=1, col=1)
-    first_marker = len(figure.data)
-    frames_at = np.unique(np.linspace(0, epochs, min(epochs + 1, max_frames)).round().astype(int))
-
-    def markers(at: int) -> list[go.Scatter]:
-        marker = {"size": 11, "color": colors, "line": {"color": "white", "width": 1.5}}
-        common = {"mode": "markers", "marker": marker, "showlegend": False, "hoverinfo": "skip"}
-        at_lr = max(at, 1)  # before training, show the first epoch's lr
-        return [go.Scatter(x=weights[at, :, 0], y=weights[at, :, 1], **common),
-                go.Scatter(x=[at_lr] * len(colors), y=lrs[at_lr - 1], **common),
-                go.Scatter(x=[at] * len(colors), y=losses[at], **common)]
-
-    for trace, (row, col) in zip(markers(0), [(1, 1), (1, 2), (2, 2)], strict=True):
-        figure.add_trace(trace, row=row, col=col)
-    indices = list(range(first_marker, first_marker + 3))
-    figure.frames = [go.Frame(data=markers(at), traces=indices, name=str(at)) for at in frames_at]
-    # redraw: a contour is not animated, and without a full redraw plotly drops it from the frame
-    play = {"frame": {"duration": 150, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
-    figure.update_layout(
-        height=620, margin={"l": 10, "r": 10, "t": 40, "b": 110}, hovermode="closest",
-        showlegend=False,  # the colours are those of the charts above
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": -0.16, "xanchor": "left", "yanchor": "top",
-                      "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
-                                  {"label": "❚❚ Pause", "method": "animate",
-                                   "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}]}],
-        sliders=[{"active": 0, "x": 0.2, "len": 0.8, "y": -0.12, "yanchor": "top", "currentvalue": {"prefix": "epoch "},
-                  "steps": [{"label": str(at), "method": "animate",
-                             "args": [[str(at)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
-                                                  "transition": {"duration": 0}}]} for at in frames_at]}],
-    )
-    figure.update_xaxes(title_text="w1", range=[grid[0][0], grid[0][-1]], row=1, col=1)
-    figure.update_yaxes(title_text="w2", range=[grid[1][0], grid[1][-1]], row=1, col=1)
-    figure.update_yaxes(type="log", exponentformat="power", row=2, col=2)
-    return figure
-
-
-def initial_weights(result: Result) -> np.ndarray:
-    """(K, 2) initial (w1, w2) of every run: the same for all, by construction."""
-    if result.step_weights is not None:
-        return result.step_weights[0, :, :2, 0]
-    return np.repeat(make_data(result.experiment).initial_weights[None, :2, 0], len(result.labels), axis=0)
 
 
 def range_test_figure(test: RangeTest, marked: dict[str, float], present: bool = False) -> go.Figure:

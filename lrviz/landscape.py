@@ -55,14 +55,42 @@ def loss_grid(experiment: Experiment, w1_range: Range, w2_range: Range,
     return w1s, w2s, z
 
 
-def _paths(result: Result) -> np.ndarray:
-    """(points, K, 2) weights (w1, w2) of every run: each optimizer step if recorded, else each epoch."""
+def level_curves(experiment: Experiment, window: tuple[Range, Range], count: int = 14,
+                 points: int = 121) -> list[tuple[float, np.ndarray]]:  # fmt: skip
+    """The landscape's contours, exactly: the loss is floor + dᵀCd (d the offset from the least-squares
+    weights), so each level set is an ellipse with axes along C's eigenvectors and axis ratio √κ.
+
+    Returns (loss above the floor, (points, 2) closed curve) pairs, largest first, log-spaced from
+    beyond the window's corners (equal axis scales widen the window) down to 1/10,000 of that.
+    """
+    best, _, curvature = _least_squares(experiment)
+    eigenvalues, vectors = np.linalg.eigh(curvature)
+    corners = np.array([[w1, w2] for w1 in window[0] for w2 in window[1]]) - best[:2]
+    top = 4 * max(float(corner @ curvature @ corner) for corner in corners)
+    angle = np.linspace(0.0, 2 * np.pi, points)
+    unit = vectors @ (np.stack([np.cos(angle), np.sin(angle)]) / np.sqrt(eigenvalues)[:, None])  # dᵀCd = 1
+    return [(float(level), best[:2] + np.sqrt(level) * unit.T) for level in np.geomspace(top, top * 1e-4, count)]
+
+
+def kept_steps(result: Result) -> tuple[np.ndarray, np.ndarray]:
+    """The optimizer steps whose weights the result kept, ascending from 0 (the initial weights), and
+    those weights, (len(steps), K, features + 1): every step if recorded, else each epoch's end.
+
+    The one place that reads `Result.step_weights`: if results come to keep only some steps, with
+    their indices, this is what changes.
+    """
     _require_linear(result.experiment)
     if result.step_weights is not None:
-        return result.step_weights[:, :, :2, 0]
-    initial = make_data(result.experiment).initial_weights[:2, 0]
-    start = np.broadcast_to(initial, (1, result.weights.shape[1], 2))
-    return np.concatenate([start, result.weights[:, :, :2, 0]])
+        return np.arange(len(result.step_weights)), result.step_weights[:, :, :, 0]
+    initial = make_data(result.experiment).initial_weights[:, 0]
+    start = np.broadcast_to(initial, (1, result.weights.shape[1], len(initial)))
+    ends = np.arange(result.experiment.epochs + 1) * result.experiment.steps_per_epoch
+    return ends, np.concatenate([start, result.weights[:, :, :, 0]])
+
+
+def _paths(result: Result) -> np.ndarray:
+    """(points, K, 2) weights (w1, w2) of every run at each kept step."""
+    return kept_steps(result)[1][:, :, :2]
 
 
 def _finite_paths(result: Result) -> list[np.ndarray]:
@@ -90,14 +118,13 @@ def trajectories(result: Result, max_points: int = 400) -> list[np.ndarray]:
     return sampled
 
 
-def default_window(result: Result, include_diverged: bool = False) -> tuple[Range, Range]:
+def default_window(result: Result) -> tuple[Range, Range]:
     """(w1_range, w2_range) covering the true weights, the initial weights and the runs' paths.
 
-    Diverged runs are left out unless `include_diverged`: their last finite weights can be
-    astronomically far away, and a window around them would shrink every other path to a dot.
+    Diverged runs are left out: their last finite weights can be astronomically far away,
+    and a window around them would shrink every other path to a dot.
     """
-    paths = [path for k, path in enumerate(_finite_paths(result))
-             if include_diverged or result.diverged_at[k] is None]  # fmt: skip
+    paths = [path for k, path in enumerate(_finite_paths(result)) if result.diverged_at[k] is None]
     initial = _paths(result)[0, 0]
     points = np.concatenate([np.array([TRUE_WEIGHTS, initial]), *paths])
     low, high = points.min(axis=0), points.max(axis=0)

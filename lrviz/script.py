@@ -8,6 +8,7 @@ the lr each epoch trains with, so its output can be checked against `lrviz.run`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 from string import Template
 
@@ -42,9 +43,14 @@ generator = torch.Generator().manual_seed(SEED)
 ''')
 
 _LINEAR = Template('''x = torch.normal(0.0, 1.0, (SAMPLES, 2), generator=generator, dtype=torch.float64)
-y = x @ torch.tensor($true_weights, dtype=torch.float64) + $true_bias  # the tutorial's line
+${reshape}y = x @ torch.tensor($true_weights, dtype=torch.float64) + $true_bias  # the tutorial's line
 y = (y + torch.normal(0.0, NOISE, y.shape, generator=generator, dtype=torch.float64)).reshape(-1, 1)
 criterion = nn.MSELoss()
+''')
+
+# lrviz.experiment.reshape_features, with the same numbers in the same operations
+_RESHAPE = Template('''# ill-conditioned features: the second has std $scale and correlation $correlation to the first
+x = torch.stack([x[:, 0], $scale * ($correlation * x[:, 0] + $root * x[:, 1])], dim=1)
 ''')
 
 _CLASSIFICATION = Template('''x = torch.normal(0.0, 1.0, (SAMPLES, 10), generator=generator, dtype=torch.float64)
@@ -91,6 +97,14 @@ def _optimizer_code(experiment: Experiment) -> str:
                 f"nesterov={experiment.nesterov!r}, weight_decay={experiment.weight_decay!r})")
     name = "Adam" if experiment.optimizer == "adam" else "AdamW"
     return f"torch.optim.{name}(net.parameters(), lr={experiment.lr!r}, weight_decay={experiment.weight_decay!r})"
+
+
+def _reshape_code(experiment: Experiment) -> str:
+    if not experiment.reshapes_features:
+        return ""
+    root = math.sqrt(1.0 - experiment.correlation**2)
+    return _RESHAPE.substitute(scale=repr(experiment.feature_scale), correlation=repr(experiment.correlation),
+                               root=repr(root))
 
 
 def _settings(experiment: Experiment) -> str:
@@ -140,7 +154,8 @@ def script(schedule_spec: str | Schedule, experiment: Experiment) -> str:
         epochs=experiment.epochs, noise=repr(max(experiment.noise, 1e-12) if classification else experiment.noise),
     )
     data = (_CLASSIFICATION.substitute() if classification
-            else _LINEAR.substitute(true_weights=repr(list(TRUE_WEIGHTS)), true_bias=repr(TRUE_BIAS)))
+            else _LINEAR.substitute(true_weights=repr(list(TRUE_WEIGHTS)), true_bias=repr(TRUE_BIAS),
+                                    reshape=_reshape_code(experiment)))
     train = _TRAIN.substitute(
         features=10 if classification else len(TRUE_WEIGHTS), outputs=2 if classification else 1,
         optimizer=_optimizer_code(experiment), scheduler=resolved.code(), diverged=f"{DIVERGED_LOSS:g}",

@@ -18,7 +18,7 @@ MAX_EXPLAINED = 1000  # more than any page holds (MAX_SCHEDULES): bounds what a 
 SECTIONS = {"how": "How it works", "landscape": "Landscape & replay", "range": "LR range test",
             "export": "Export & share"}  # fmt: skip
 AXES = ("epoch", "step")
-LOSS_VIEWS = {"excess": "above optimum", "raw": "raw"}
+LOSS_VIEWS = {"raw": "raw", "excess": "above optimum"}
 _SWITCH = {"1": True, "true": True, "0": False, "false": False}
 
 
@@ -27,7 +27,7 @@ class View:
     """Everything about the page that is not the configuration; the defaults are the page's own."""
 
     per: str = "epoch"  # the x axis: one point per epoch or per optimizer step
-    loss_view: str = "above optimum"  # "above optimum" or "raw"
+    loss_view: str = "raw"  # "raw" or "above optimum" (the landing scenario differs in the raw loss)
     log_lr: bool = False
     log_loss: bool = True
     explained: int = 0  # which schedule "How it works" explains (its position in the list)

@@ -30,6 +30,11 @@ def _ordered(name: str, params: dict, children: tuple[Schedule, ...]) -> Schedul
     return Schedule(name, given, children)
 
 
+def _in_order(schedule: Schedule) -> Schedule:
+    """A loaded text (a preset's, a link's) as the page writes it back: parameters in declaration order."""
+    return _ordered(schedule.name, schedule.given, tuple(_in_order(child) for child in schedule.children))
+
+
 @dataclass
 class PageModel:
     config: Config
@@ -49,9 +54,10 @@ class PageModel:
     def _complete(self, schedule: Schedule) -> Schedule:
         """A composite added empty gets its declared default parts when the page first draws it."""
         spec = REGISTRY[schedule.name]
-        if spec.composite and not schedule.children:
-            return replace(schedule, children=tuple(parse(text) for text in spec.default_children(self.ctx)))
-        return schedule
+        children = schedule.children
+        if spec.composite and not children:
+            children = tuple(parse(text) for text in spec.default_children(self.ctx))
+        return _in_order(replace(schedule, children=children))
 
     # ---- what a person does
     def preset(self, name: str) -> None:

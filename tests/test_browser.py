@@ -119,15 +119,23 @@ def test_replay_moves_the_markers_over_the_rendered_landscape(server, page):
     config = Config({"epochs": 8}, ["ExponentialLR(gamma=0.9)", "StepLR(step_size=2)"])
     open_page(page, f"{server}/?{link_query(config)}")
     page.get_by_role("radio", name="Landscape & replay").click()
-    replay = page.locator(".js-plotly-plot").filter(has=page.locator(".contourlayer path"))
+    replay = page.locator(".js-plotly-plot").filter(has=page.locator(".updatemenu-button"))
     replay.wait_for(timeout=60_000)
-    assert replay.locator(".contourlayer path").count() > 5  # the landscape is drawn
+    contours = ".scatterlayer .js-fill"  # the landscape's filled level ellipses
+    assert replay.locator(contours).count() > 5  # the landscape is drawn
     markers = """el => { const data = el._fullData; const last = data.length - 3;
         return [data[last].x[0], data[last].y[0], data[last + 2].x[0]]; }"""
     before = replay.evaluate(markers)
-    replay.locator(".updatemenu-button").first.click()  # ▶ Play
-    page.wait_for_timeout(3000)
+    replay.locator(".updatemenu-button", has_text="Fast").click()  # the fastest of the three speeds
+    drawn = []  # the contour's paths while the replay plays: a full redraw would empty them (a white flash)
+    for _ in range(10):
+        drawn.append(replay.locator(contours).count())
+        page.wait_for_timeout(100)
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')].some(el =>
+        el.querySelector('.updatemenu-button') && el._fullData[el._fullData.length - 1].x[0] === 8)""",
+                           timeout=60_000)
     after = replay.evaluate(markers)
     assert after != before  # the weight marker and the loss marker moved
-    assert after[2] == 8  # the replay reached the last epoch
-    assert replay.locator(".contourlayer path").count() > 5  # and the landscape is still there
+    assert after[2] == 8  # the replay reached the last optimizer step, at the end of epoch 8
+    assert min(drawn) > 5  # the landscape stayed on screen in every frame
+    assert replay.locator(contours).count() > 5  # and the landscape is still there

@@ -27,6 +27,7 @@ CASES = [(f"{name}()", {}) for name in lrviz.REGISTRY] + [
     ("SequentialLR(ConstantLR(factor=0.5, total_iters=2), ExponentialLR(gamma=0.8), milestones=[2])",
      dict(dataset="classification", noise=0.5, optimizer="adamw", weight_decay=0.1)),
     ("Constant()", dict(lr=3.0)),  # diverges: the script stops where lrviz does
+    ("ExponentialLR(gamma=0.7)", dict(feature_scale=0.1, correlation=-0.6, noise=0.1)),  # a scenario's data
 ]
 LINE = re.compile(r"^epoch (\d+) lr (\S+) loss (\S+)$", re.MULTILINE)
 RUNNER = """

@@ -28,9 +28,9 @@ def test_the_default_view_adds_nothing_to_a_link():
 
 
 def test_a_link_names_the_view_in_words():
-    view = View(per="step", loss_view="raw", log_lr=True, log_loss=False, explained=2,
+    view = View(per="step", loss_view="above optimum", log_lr=True, log_loss=False, explained=2,
                 section="LR range test", present=True)
-    assert view.to_query() == {"x": "step", "loss": "raw", "log_lr": "1", "log_loss": "0", "present": "1",
+    assert view.to_query() == {"x": "step", "loss": "excess", "log_lr": "1", "log_loss": "0", "present": "1",
                                "explain": "3", "tab": "range"}
 
 
