@@ -1,4 +1,4 @@
-"""Command line: `python -m lrviz list | export | code`.
+"""Command line: `python -m lrviz list | export | code | serve | app`.
 
 Options are generated from the experiment's declarations; bad input exits with
 status 2 and one line on stderr, never a traceback.
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from lrviz import serve
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.limits import LIMITS
 from lrviz.params import Param, SpecError
@@ -87,6 +88,7 @@ def _parser() -> _Parser:
     code.add_argument("-s", "--schedule", required=True, metavar="SPEC",
                       help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)"')
     _add_experiment_options(code)
+    serve.add_commands(commands)
     return parser
 
 
@@ -141,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from lrviz.script import script
 
             print(script(args.schedule, Experiment.create(**_options(args))), end="")
+        elif args.command in ("serve", "app"):
+            return serve.run_command(args)
         return 0
     except (UsageError, SpecError) as error:
         message = " ".join(str(error).splitlines())  # one line, whatever the user typed

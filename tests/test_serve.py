@@ -1,0 +1,133 @@
+"""`lrviz serve`: workers behind HAProxy, sticky sessions, everything stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+import pytest
+from browser_helpers import ROOT, free_port
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+
+from lrviz.serve import WORKER_HEADER, haproxy_config
+
+pytestmark = pytest.mark.slow
+
+
+def descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        found.update(map(int, children))
+        todo.extend(map(int, children))
+    return found
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def get(url: str, cookie: str | None = None) -> tuple[str, str | None, bytes]:
+    """The worker that answered, the stickiness cookie it set (if any), and the body."""
+    request = Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urlopen(request, timeout=30) as response:
+        cookies = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        server_id = cookies["SERVERID"].value if "SERVERID" in cookies else None
+        return response.headers[WORKER_HEADER], server_id, response.read()
+
+
+async def page_run(url: str, cookie: str) -> tuple[str, list[str]]:
+    """Open the page's websocket as a browser does (with its cookies), run the script once:
+    the worker that answered the websocket and the kinds of elements the run drew."""
+    async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                       additional_headers={"Cookie": cookie}, max_size=None, open_timeout=60) as ws:
+        worker = ws.response.headers[WORKER_HEADER]
+        await ws.send(BackMsg(rerun_script=ClientState(query_string="")).SerializeToString())
+        kinds = []
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await asyncio.wait_for(ws.recv(), 120))
+            if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
+                kinds.append(message.delta.new_element.WhichOneof("type"))
+            if message.WhichOneof("type") == "script_finished":
+                return worker, kinds
+
+
+async def hold_websocket_then_get(url: str, cookie: str) -> str:
+    """While one session's websocket is open on its worker, a new visitor (no cookie) is sent elsewhere."""
+    async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                       additional_headers={"Cookie": cookie}, open_timeout=60):
+        worker, _, _ = await asyncio.to_thread(get, url + "/")
+        return worker
+
+
+def test_config_names_every_worker_and_checks_their_health():
+    config = haproxy_config("127.0.0.1", 9000, [9101, 9102, 9103])
+    assert "bind 127.0.0.1:9000" in config
+    for number, port in enumerate([9101, 9102, 9103], start=1):
+        assert f"server w{number} 127.0.0.1:{port} cookie w{number}" in config
+    assert "option httpchk GET /_stcore/health" in config
+    assert "cookie SERVERID insert" in config
+
+
+@pytest.fixture(scope="module")
+def served():
+    if not shutil.which("haproxy") and not os.path.exists("/usr/sbin/haproxy"):
+        pytest.fail("HAProxy is missing: apt-get install -y haproxy (make test installs it)")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "lrviz", "serve", "--workers", "2", "--port", str(port)],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert "workers behind HAProxy" in process.stdout.readline()  # printed once the workers are healthy
+        yield process, f"http://127.0.0.1:{port}", port
+    finally:
+        if process.poll() is None:
+            process.kill()
+            for pid in descendants(process.pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_serve_sticks_sessions_and_sigterm_stops_everything(served):
+    process, url, port = served
+    worker, server_id, body = get(url + "/")
+    assert b"<html" in body.lower() and server_id == worker  # the first answer names its worker in a cookie
+    cookie = f"SERVERID={server_id}"
+    assert get(url + "/_stcore/health", cookie)[0] == worker
+    ws_worker, kinds = asyncio.run(page_run(url, cookie))
+    assert ws_worker == worker  # the page's websocket reaches the worker that served its HTTP requests
+    assert "plotly_chart" in kinds and "exception" not in kinds
+    assert asyncio.run(hold_websocket_then_get(url, cookie)) != worker  # least connections balances new visitors
+
+    children = descendants(process.pid)
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in children]
+    worker_ports = [int(args[args.index(b"--server.port") + 1]) for args in commands if b"--server.port" in args]
+    assert len(children) == 3 and len(worker_ports) == 2  # two workers and the proxy
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    for _ in range(20):  # the group was stopped; the kernel may take a moment to close the sockets
+        if not any(Path(f"/proc/{pid}").exists() for pid in children) and not any(
+                listening(p) for p in [port, *worker_ports]):
+            break
+        time.sleep(0.25)
+    assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
+    assert [p for p in [port, *worker_ports] if listening(p)] == []
