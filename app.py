@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+import pandas as pd
 import streamlit as st
 
 from lrviz import figures, landscape, ui
@@ -14,6 +15,7 @@ from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Exp
 from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
+from lrviz.plain_figure import PlainFigure, arrow_table
 from lrviz.presets import PRESETS
 from lrviz.range_test import RangeTest, range_test
 from lrviz.registry import REGISTRY
@@ -42,6 +44,21 @@ def loss_landscape(experiment: Experiment, window: tuple) -> tuple:
 @st.cache_data(max_entries=32)
 def lr_range_test(experiment: Experiment, start_lr: float, end_lr: float, num_steps: int) -> RangeTest:
     return range_test(experiment, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps)
+
+
+@st.cache_resource(max_entries=256)
+def _frozen(build_name: str, run_key: tuple, view: tuple, _build, _result: Result):
+    built = _build(_result, *view[0], **dict(view[1]))
+    if isinstance(built, pd.DataFrame):
+        return arrow_table(built)
+    return None if built is None else PlainFigure(built)
+
+
+def frozen(build, result: Result, *view, **options):
+    """`build(result, *view, **options)` (a chart or a table) computed once per run and view for every
+    session, and kept in the form the browser receives: a rerun that changes neither costs nothing."""
+    run_key = (tuple(result.labels), tuple(str(item.schedule) for item in result.resolved), result.experiment)
+    return _frozen(build.__name__, run_key, (view, tuple(sorted(options.items()))), build, result)
 
 
 @st.cache_data(max_entries=64)
@@ -197,12 +214,13 @@ def charts(result: Result) -> None:
     log_lr = options[2].toggle("log lr", key="log_lr")
     log_loss = options[3].toggle("log loss", value=True, key="log_loss")
     left, right = st.columns(2)
-    left.plotly_chart(figures.lr_figure(result, per, log_lr), key="lr_chart")
-    right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum"), key="loss_chart")
-    if momentum := figures.momentum_figure(result, per):
+    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr), key="lr_chart")
+    right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum"),
+                       key="loss_chart")
+    if momentum := frozen(figures.momentum_figure, result, per):
         left.plotly_chart(momentum, key="momentum_chart")
     number = st.column_config.NumberColumn(format="%.4g")
-    st.dataframe(figures.summary(result), hide_index=True, width="stretch",
+    st.dataframe(frozen(figures.summary, result), hide_index=True, width="stretch",
                  column_config={"final loss": number, "best loss": number, "final val loss": number})
 
 
