@@ -47,7 +47,7 @@ def lr_range_test(experiment: Experiment, start_lr: float, end_lr: float, num_st
 
 
 @st.cache_resource(max_entries=256)
-def _frozen(build_name: str, run_key: tuple, view: tuple, _build, _result: Result):
+def _frozen(build_name: str, run_key: str, view: tuple, _build, _result: Result):
     built = _build(_result, *view[0], **dict(view[1]))
     if isinstance(built, pd.DataFrame):
         return arrow_table(built)
@@ -57,8 +57,18 @@ def _frozen(build_name: str, run_key: tuple, view: tuple, _build, _result: Resul
 def frozen(build, result: Result, *view, **options):
     """`build(result, *view, **options)` (a chart or a table) computed once per run and view for every
     session, and kept in the form the browser receives: a rerun that changes neither costs nothing."""
-    run_key = (tuple(result.labels), tuple(str(item.schedule) for item in result.resolved), result.experiment)
+    run_key = repr((result.labels, [str(item.schedule) for item in result.resolved], result.experiment))
     return _frozen(build.__name__, run_key, (view, tuple(sorted(options.items()))), build, result)
+
+
+@st.cache_resource(max_entries=256)
+def _table(rows: tuple):
+    return arrow_table(pd.DataFrame([dict(row) for row in rows]))
+
+
+def table(rows: list[dict]):
+    """A small table of plain values, converted to Arrow once for every session."""
+    return _table(tuple(tuple(row.items()) for row in rows))
 
 
 @st.cache_data(max_entries=64)
@@ -235,14 +245,14 @@ def teaching(result: Result) -> None:
     rows = [{"parameter": p.name, "value used": repr(item.params[p.name]), "range": p.describe_range(item.ctx),
              "what it does": p.help} for p in spec.params]
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(table(rows), hide_index=True, width="stretch")
     names = EQUIVALENTS.get(spec.name)
     if names:
         st.markdown("**The same schedule in other libraries**")
         rows = [{"library": library, "equivalent": getattr(names, key) or "—"} for library, key in
                 (("Keras", "keras"), ("Hugging Face transformers", "transformers"), ("timm", "timm"),
                  ("optax", "optax"))]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(table(rows), hide_index=True, width="stretch")
         if names.note:
             st.caption(names.note)
     st.markdown("**A complete PyTorch script** that trains this run and prints the lr of every epoch, "
