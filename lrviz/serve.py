@@ -221,8 +221,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     serve_parser.add_argument("--address", default="127.0.0.1",
                               help="the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
     app_parser = commands.add_parser("app", help="open the page in one Streamlit process (streamlit run app.py)")
-    app_parser.add_argument("streamlit_options", nargs=argparse.REMAINDER,
-                            help="passed to streamlit run, e.g. --server.port 8502")
+    app_parser.add_argument("--port", type=int, help="the port to listen on (default: Streamlit's, 8501)")
+    app_parser.add_argument("--address", help="the address to listen on (default: every interface)")
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -237,7 +237,9 @@ def run_command(args: argparse.Namespace) -> int:
             return 0
         app = app_path()
         os.chdir(app.parent)  # Streamlit reads .streamlit/config.toml from the working folder
-        os.execv(sys.executable, streamlit_command(app, *args.streamlit_options))
+        options = [*(["--server.port", str(args.port)] if args.port else []),
+                   *(["--server.address", args.address] if args.address else [])]
+        os.execv(sys.executable, streamlit_command(app, *options))
     except ServeError as error:
         print(f"lrviz: error: {error}", file=sys.stderr)
         return 2
