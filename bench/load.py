@@ -259,7 +259,7 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
               f"server {url}")
         deadline = time.monotonic() + ramp + seconds  # all of them together for `seconds` at least
         processes = server_processes(pid)
-        started, cpu_before = time.monotonic(), cpu_seconds(processes)
+        started, cpu_before, client_before = time.monotonic(), cpu_seconds(processes), time.process_time()
         delays = [index * ramp / sessions for index in range(sessions)]
         if client == "ws":
             await asyncio.gather(*(ws_session(url, delay, deadline, think, stats) for delay in delays))
@@ -270,6 +270,7 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
                                        for delay in delays))
                 await browser.close()
         elapsed, cpu = time.monotonic() - started, cpu_seconds(processes) - cpu_before
+        client = time.process_time() - client_before
         peak = peak_rss_mb(processes)
     latency = sorted(stats.latency)
     p95 = latency[int(0.95 * (len(latency) - 1))] if latency else float("nan")
@@ -288,6 +289,7 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
         print(f"rerun latency     median {statistics.median(latency):.3f} s, p95 {p95:.3f} s, "
               f"max {latency[-1]:.3f} s (slider move to the end of the rerun)")
     runs = stats.pages + len(latency)
+    print(f"client CPU        {client:.1f} s (this script, on the same cores); load average {os.getloadavg()[0]:.2f}")
     if not processes:
         print("server CPU        not measured (give --pid PID of the server at --url)")
         return
