@@ -99,6 +99,7 @@ class Stats:
         self.page_loads: list[float] = []
         self.latency: list[float] = []
         self.messages: list[str] = []
+        self.workers: dict[str, int] = {}  # sessions per worker, behind lrviz serve
 
     def error(self, message: str) -> None:
         self.errors += 1
@@ -160,6 +161,8 @@ async def ws_session(url: str, delay: float, deadline: float, think: float, stat
     try:
         start = time.monotonic()
         async with await _connect(url) as socket:
+            worker = socket.response.headers.get("X-Lrviz-Worker", "")
+            stats.workers[worker] = stats.workers.get(worker, 0) + 1
             elements, exceptions = await _rerun(socket, ClientState(query_string=QUERY))
             if exceptions:
                 stats.error("an exception on the first page")
@@ -270,7 +273,7 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
                                        for delay in delays))
                 await browser.close()
         elapsed, cpu = time.monotonic() - started, cpu_seconds(processes) - cpu_before
-        client = time.process_time() - client_before
+        client_cpu = time.process_time() - client_before
         peak = peak_rss_mb(processes)
     latency = sorted(stats.latency)
     p95 = latency[int(0.95 * (len(latency) - 1))] if latency else float("nan")
@@ -278,6 +281,8 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
     print(f"{sessions} {client} sessions arriving over {ramp:g} s, {pause}; {elapsed:.0f} s in all, "
           "server on loopback")
     print(f"pages served      {stats.pages}")
+    if len(stats.workers) > 1 or "" not in stats.workers:
+        print("sessions          " + ", ".join(f"{count} on {name}" for name, count in sorted(stats.workers.items())))
     if stats.page_loads:
         print(f"page load         median {statistics.median(stats.page_loads):.2f} s, "
               f"slowest {max(stats.page_loads):.2f} s (first run of the script, all charts)")
@@ -289,7 +294,8 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
         print(f"rerun latency     median {statistics.median(latency):.3f} s, p95 {p95:.3f} s, "
               f"max {latency[-1]:.3f} s (slider move to the end of the rerun)")
     runs = stats.pages + len(latency)
-    print(f"client CPU        {client:.1f} s (this script, on the same cores); load average {os.getloadavg()[0]:.2f}")
+    print(f"client CPU        {client_cpu:.1f} s (this script, on the same cores); "
+          f"load average {os.getloadavg()[0]:.2f}")
     if not processes:
         print("server CPU        not measured (give --pid PID of the server at --url)")
         return
