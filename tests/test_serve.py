@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_helpers import ROOT, free_port
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, settle
 from serve_helpers import descendants, get, listening, page_run
 from websockets.asyncio.client import connect
 
-from lrviz.serve import haproxy_config
+from lrviz.serve import WORKER_HEADER, haproxy_config
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +54,39 @@ def served():
             process.kill()
             for pid in descendants(process.pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.browser
+def test_a_browser_page_and_its_websocket_reach_one_worker(served):
+    """Chromium sends the stickiness cookie with the websocket's handshake: every HTTP answer of the page
+    and the websocket's come from the same worker, and a slider move redraws the chart."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, url, _ = served
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            http_workers, ws_workers = set(), []
+            page.on("response", lambda response: http_workers.add(response.headers.get(WORKER_HEADER.lower())))
+            devtools = page.context.new_cdp_session(page)
+            devtools.send("Network.enable")
+            devtools.on("Network.webSocketHandshakeResponseReceived",
+                        lambda event: ws_workers.append({k.lower(): v for k, v in event["response"]["headers"].items()}
+                                                        .get(WORKER_HEADER.lower())))
+            page.goto(f"{url}/?s=ExponentialLR(gamma%3D0.9)")
+            settle(page)
+            thumb = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="gamma"]').first
+            thumb.focus()
+            thumb.press("ArrowLeft")
+            settle(page)
+            names = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                                  ".flatMap(p => (p.data || []).map(t => t.name)).join('|')")
+            exceptions = page.locator('[data-testid="stException"]').count()
+        finally:
+            browser.close()
+    assert len(http_workers) == 1 and http_workers <= {"w1", "w2"}
+    assert ws_workers and set(ws_workers) == http_workers
+    assert "ExponentialLR(gamma=0.899)" in names and exceptions == 0  # the linked page's slider, one step down
 
 
 def test_serve_sticks_sessions_and_sigterm_stops_everything(served):
