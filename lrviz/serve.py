@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import os
 import secrets
 import shutil
@@ -61,6 +62,8 @@ def haproxy_config(address: str, port: int, worker_ports: list[int]) -> str:
 defaults
     mode http
     option forwardfor
+    option redispatch  # a request whose worker just died is retried on a healthy one
+    retries 2
     timeout connect 5s
     timeout http-request 15s
     timeout client 60s
@@ -112,6 +115,14 @@ def healthy(url: str) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In a child, before it runs: SIGTERM when `serve` dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG),
+    so that no worker or proxy outlives it."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+
+
 class Group:
     """The processes `serve` started, in one process group of their own, stopped together."""
 
@@ -119,7 +130,7 @@ class Group:
         self.pgid = 0  # the group is created by the first process started
 
     def start(self, command: list[str], cwd: Path, env: dict, quiet: bool) -> subprocess.Popen:
-        process = subprocess.Popen(command, cwd=cwd, env=env, process_group=self.pgid,
+        process = subprocess.Popen(command, cwd=cwd, env=env, process_group=self.pgid, preexec_fn=_die_with_parent,
                                    stdout=subprocess.DEVNULL if quiet else None, stdin=subprocess.DEVNULL)
         self.pgid = self.pgid or process.pid
         return process

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -50,10 +51,12 @@ def served():
         assert "workers behind HAProxy" in process.stdout.readline()  # printed once the workers are healthy
         yield process, f"http://127.0.0.1:{port}", port
     finally:
-        if process.poll() is None:
+        if process.poll() is None:  # a failed test: stop what serve started, then serve
+            children = descendants(process.pid)
             process.kill()
-            for pid in descendants(process.pid):
-                os.kill(pid, signal.SIGKILL)
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.browser
