@@ -107,6 +107,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _check_port(address: str, port: int) -> None:
+    """Fail before starting anything if the proxy could not listen there."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((address, port))
+        except OSError as error:
+            raise ServeError(f"cannot listen on {address}:{port}: {error.strerror}") from None
+
+
 def healthy(url: str) -> bool:
     try:
         with urlopen(f"{url}/_stcore/health", timeout=2) as response:
@@ -188,6 +197,7 @@ def _wait_proxy(proxy: subprocess.Popen, url: str) -> None:
 def serve(workers: int, port: int, address: str = "127.0.0.1") -> None:
     """Run until interrupted: N workers behind HAProxy on address:port."""
     app, haproxy = app_path(), find_haproxy()
+    _check_port(address, port)
     worker_ports = [free_port() for _ in range(workers)]
     # one cookie secret for all workers: a session's XSRF cookie stays valid if it is moved to another worker
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}

@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,6 +38,16 @@ def test_config_names_every_worker_and_checks_their_health():
         assert f"server w{number} 127.0.0.1:{port} cookie w{number}" in config
     assert "option httpchk GET /_stcore/health" in config
     assert "cookie SERVERID insert" in config
+
+
+def test_a_port_in_use_is_one_line_on_stderr():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "lrviz", "serve", "--workers", "1", "--port", str(port)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in run.stderr
 
 
 @pytest.fixture(scope="module")
