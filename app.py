@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-import pandas as pd
 import streamlit as st
 
 from lrviz import figures, landscape, ui
@@ -15,7 +14,7 @@ from lrviz.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, TRUE_WEIGHTS, Exp
 from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
 from lrviz.params import SpecError
-from lrviz.plain_figure import PlainFigure, arrow_table
+from lrviz.plain_figure import frozen, table
 from lrviz.presets import PRESETS
 from lrviz.range_test import RangeTest, range_test
 from lrviz.registry import REGISTRY
@@ -44,31 +43,6 @@ def loss_landscape(experiment: Experiment, window: tuple) -> tuple:
 @st.cache_data(max_entries=32)
 def lr_range_test(experiment: Experiment, start_lr: float, end_lr: float, num_steps: int) -> RangeTest:
     return range_test(experiment, start_lr=start_lr, end_lr=end_lr, num_steps=num_steps)
-
-
-@st.cache_resource(max_entries=256)
-def _frozen(build_name: str, run_key: str, view: tuple, _build, _result: Result):
-    built = _build(_result, *view[0], **dict(view[1]))
-    if isinstance(built, pd.DataFrame):
-        return arrow_table(built)
-    return None if built is None else PlainFigure(built)
-
-
-def frozen(build, result: Result, *view, **options):
-    """`build(result, *view, **options)` (a chart or a table) computed once per run and view for every
-    session, and kept in the form the browser receives: a rerun that changes neither costs nothing."""
-    run_key = repr((result.labels, [str(item.schedule) for item in result.resolved], result.experiment))
-    return _frozen(build.__name__, run_key, (view, tuple(sorted(options.items()))), build, result)
-
-
-@st.cache_resource(max_entries=256)
-def _table(rows: tuple):
-    return arrow_table(pd.DataFrame([dict(row) for row in rows]))
-
-
-def table(rows: list[dict]):
-    """A small table of plain values, converted to Arrow once for every session."""
-    return _table(tuple(tuple(row.items()) for row in rows))
 
 
 @st.cache_data(max_entries=64)
