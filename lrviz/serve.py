@@ -233,10 +233,15 @@ def _supervise(group: Group, processes: list[subprocess.Popen], app: Path, worke
                 processes[index] = group.start(worker_command(app, port), app.parent, env, quiet=True)
 
 
+def _cores() -> int:
+    """The cores this process may run on (as `nproc` counts them), not every core of the host."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """The `serve` and `app` subcommands, for lrviz.cli's parser."""
     serve_parser = commands.add_parser("serve", help="serve the app on every core behind HAProxy (for a class)")
-    serve_parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    serve_parser.add_argument("--workers", type=int, default=_cores(),
                               help="Streamlit processes, one per core (default: the number of cores)")
     serve_parser.add_argument("--port", type=int, default=8501, help="the port to listen on (default 8501)")
     serve_parser.add_argument("--address", default="127.0.0.1",
