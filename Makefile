@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 CHROMIUM := /usr/bin/chromium
+HAPROXY := /usr/sbin/haproxy
+WORKERS ?= $(shell nproc)
+PORT ?= 8501
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench serve
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,13 +19,20 @@ $(CHROMIUM):  # the browser tests drive Debian's Chromium (Playwright cannot dow
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; fi
 
+$(HAPROXY):  # `make serve` and its test put Debian's HAProxy in front of the workers
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; \
+	else echo "lrviz serve needs Debian's haproxy: sudo apt-get install -y haproxy"; exit 1; fi
+
 run: $(STAMP)
 	$(PY) -m streamlit run app.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-test: $(STAMP) $(CHROMIUM) lint
+serve: $(STAMP) $(HAPROXY)  # one worker per core behind HAProxy: make serve WORKERS=2 PORT=8501
+	$(PY) -m lrviz serve --workers $(WORKERS) --port $(PORT)
+
+test: $(STAMP) $(CHROMIUM) $(HAPROXY) lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)

@@ -24,6 +24,7 @@ from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
 from lrviz.page_style import PRESENT_STYLE, STYLE
 from lrviz.params import SpecError
+from lrviz.plain_figure import frozen, table
 from lrviz.presets import LANDING, LANDING_PRESET, PRESETS
 from lrviz.range_test import RangeTest, range_test
 from lrviz.registry import REGISTRY
@@ -239,17 +240,19 @@ def charts(result: Result) -> None:
     st.html((PRESENT_STYLE if present else "") + legend)
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
-    left.plotly_chart(figures.lr_figure(result, per, log_lr, present), key="lr_chart", config=figures.PLOTLY_CONFIG)
-    right.plotly_chart(figures.loss_figure(result, per, log_loss, excess=view == "above optimum", present=present),
+    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present), key="lr_chart",
+                      config=figures.PLOTLY_CONFIG)
+    right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
+                              present=present),
                        key="loss_chart", config=figures.PLOTLY_CONFIG)
-    if momentum := figures.momentum_figure(result, per, present):
+    if momentum := frozen(figures.momentum_figure, result, per, present):
         (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",
                                                                         config=figures.PLOTLY_CONFIG)
     if present:  # a table of text scales with the page; the data grid's small print does not
-        table = figures.summary_table(result)
-        st.table(table.assign(schedule=table["schedule"].map(markup.markdown_text)), hide_index=True)
+        summary = figures.summary_table(result)
+        st.table(summary.assign(schedule=summary["schedule"].map(markup.markdown_text)), hide_index=True)
     else:
-        st.dataframe(figures.summary_table(result), hide_index=True, width="stretch")
+        st.dataframe(frozen(figures.summary_table, result), hide_index=True, width="stretch")
 
 
 def teaching(result: Result) -> None:
@@ -266,14 +269,14 @@ def teaching(result: Result) -> None:
     rows = [{"parameter": p.name, "value used": repr(item.params[p.name]), "range": p.describe_range(item.ctx),
              "what it does": p.help} for p in spec.params]
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(table(rows), hide_index=True, width="stretch")
     names = EQUIVALENTS.get(spec.name)
     if names:
         st.markdown("**The same schedule in other libraries**")
         rows = [{"library": library, "equivalent": getattr(names, key) or "—"} for library, key in
                 (("Keras", "keras"), ("Hugging Face transformers", "transformers"), ("timm", "timm"),
                  ("optax", "optax"))]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(table(rows), hide_index=True, width="stretch")
         if names.note:
             st.caption(names.note)
     st.markdown("**A complete PyTorch script** that trains this run and prints the lr of every epoch, "

@@ -1,11 +1,13 @@
 """Load test: many sessions moving sliders on one app server, on loopback.
 
 Run: `.venv/bin/python bench/load.py [--sessions 20] [--seconds 60] [--ramp 10] [--think 0]
-[--client ws|browser]`. Starts the app on 127.0.0.1 and opens N sessions arriving over `ramp`
-seconds. Each loads a shared link (four schedules) and keeps moving the first schedule's
-gamma slider one step at a time, `think` seconds (± half) after each redraw, until all sessions have
-been at it together for `seconds`. With no think time every session asks for its next
-rerun the moment the last one is drawn: the server is saturated and latency is queueing.
+[--client ws|browser] [--workers N | --url URL [--pid PID]]`. Starts the app on 127.0.0.1 (one
+Streamlit process, or `lrviz serve --workers N`: N workers behind HAProxy), or aims at a server
+already running at a loopback URL, and opens N sessions arriving over `ramp` seconds. Each loads
+a shared link (four schedules) and keeps moving the first schedule's gamma slider one step at a
+time, `think` seconds (± half) after each redraw, until all sessions have been at it together for
+`seconds`. With no think time every session asks for its next rerun the moment the last one is
+drawn: the server is saturated and latency is queueing.
 
 - `ws` (default): each session is a Streamlit websocket client speaking the browser's own
   protocol (BackMsg and ForwardMsg protobufs), so the server does all the work a browser
@@ -13,6 +15,10 @@ rerun the moment the last one is drawn: the server is saturated and latency is q
   it finished and its lr chart names the new gamma.
 - `browser`: each session is a headless Chromium context. On this 2-core machine Chromium's
   rendering of 20 live pages takes most of the CPU (page loads of minutes), so use a few.
+
+Like a browser, a ws session first loads the page over HTTP and sends the cookies it got (HAProxy's
+stickiness cookie among them) with its websocket, so behind `lrviz serve` its HTTP requests and its
+websocket reach the same worker.
 
 Prints pages served, reruns, errors (exceptions shown in a page, reruns that did not finish
 or did not redraw, time-outs: must be 0), median and p95 time from a slider move to the end
@@ -23,13 +29,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+from urllib.request import urlopen
 
 from playwright.async_api import async_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -41,7 +52,7 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, app_server  # noqa: E402
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, app_server, free_port  # noqa: E402
 
 QUERY = urlencode({"epochs": 20, "s": ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
                                         "CosineAnnealingLR()", "OneCycleLR()"]}, doseq=True)
@@ -50,15 +61,36 @@ LABEL_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
 TIMEOUT = 120.0  # seconds for a page load or a rerun before it counts as an error
 
 
-def peak_rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+def server_processes(pid: int | None) -> list[int]:
+    """The server's process and all its descendants (lrviz serve: the workers and the proxy)."""
+    found, todo = [], [pid] if pid else []
+    while todo:
+        parent = todo.pop()
+        found.append(parent)
+        with contextlib.suppress(OSError):
+            todo.extend(map(int, Path(f"/proc/{parent}/task/{parent}/children").read_text().split()))
+    return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def peak_rss_mb(pids: list[int]) -> float:
+    """The largest peak memory of one process (a worker's, behind lrviz serve)."""
+    peaks = [0.0]
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(next(line.split()[1] for line in status.splitlines()
+                                  if line.startswith("VmHWM"))) / 1024)
+    return max(peaks)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 class Stats:
@@ -67,16 +99,29 @@ class Stats:
         self.page_loads: list[float] = []
         self.latency: list[float] = []
         self.messages: list[str] = []
+        self.workers: dict[str, int] = {}  # sessions per worker, behind lrviz serve
 
     def error(self, message: str) -> None:
         self.errors += 1
         self.messages.append(message[:160])
 
 
-def _connect(url: str):
-    """A websocket to the app's stream, opened the way Streamlit's own frontend opens it."""
-    return connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-                   open_timeout=TIMEOUT)
+def _page_cookies(url: str) -> str:
+    """Load the page as a browser does first; the cookies it sets (HAProxy's SERVERID among them)."""
+    with urlopen(f"{url}/?{QUERY}", timeout=TIMEOUT) as response:
+        cookies = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        response.read()
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
+
+
+async def _connect(url: str):
+    """A websocket to the app's stream, opened the way Streamlit's own frontend opens it: after the
+    page's HTTP request and with its cookies, so a sticky proxy sends both to the same worker."""
+    cookie = await asyncio.to_thread(_page_cookies, url)
+    return await connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                         max_size=None, open_timeout=TIMEOUT, additional_headers={"Cookie": cookie} if cookie else {})
 
 
 async def _rerun(socket, state: ClientState) -> tuple[list, int]:
@@ -114,8 +159,10 @@ def _chart_names(elements: list, text: str) -> bool:
 async def ws_session(url: str, delay: float, deadline: float, think: float, stats: Stats) -> None:
     await asyncio.sleep(delay)
     try:
-        async with _connect(url) as socket:
-            start = time.monotonic()
+        start = time.monotonic()
+        async with await _connect(url) as socket:
+            worker = socket.response.headers.get("X-Lrviz-Worker", "")
+            stats.workers[worker] = stats.workers.get(worker, 0) + 1
             elements, exceptions = await _rerun(socket, ClientState(query_string=QUERY))
             if exceptions:
                 stats.error("an exception on the first page")
@@ -171,16 +218,51 @@ async def browser_session(browser, url: str, delay: float, deadline: float, thin
         await context.close()
 
 
-async def run(client: str, sessions: int, seconds: float, ramp: float, think: float) -> None:
+@contextlib.contextmanager
+def server(url: str | None, pid: int | None, workers: int) -> Iterator[tuple[str, int | None]]:
+    """The server under test: one already running at `url`, `lrviz serve --workers N`, or one Streamlit process."""
+    if url:
+        if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+            sys.exit("bench/load.py: load tests stay on loopback (127.0.0.1 or localhost)")
+        yield url.rstrip("/"), pid
+    elif workers:
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "lrviz", "serve", "--workers", str(workers),
+                                    "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        try:
+            print(process.stdout.readline().strip())  # printed once every worker answers its health check
+            yield f"http://127.0.0.1:{port}", process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    else:
+        with app_server() as (url, process):
+            yield url, process.pid
+
+
+async def warm_up(url: str, workers: int) -> None:
+    """The teacher opens the page first on every worker: a worker's first run imports torch (seconds).
+    The sockets stay open while the next one connects, so least-connections sends each to another worker."""
+    sockets = []
+    try:
+        for _ in range(workers):
+            sockets.append(await _connect(url))
+        await asyncio.gather(*(_rerun(socket, ClientState(query_string=QUERY)) for socket in sockets))
+    finally:
+        for socket in sockets:
+            await socket.close()
+
+
+async def run(client: str, sessions: int, seconds: float, ramp: float, think: float, where: tuple) -> None:
     stats = Stats()
-    with app_server() as (url, process):
-        # the teacher opens the page first: the server's first run imports torch (seconds), not counted
-        warm_up = time.monotonic()
-        async with _connect(url) as socket:
-            await _rerun(socket, ClientState(query_string=QUERY))
-        print(f"warm-up page load {time.monotonic() - warm_up:.1f} s (the server's first run imports torch)")
+    with server(*where) as (url, pid):
+        started = time.monotonic()
+        await warm_up(url, max(where[2], 1))
+        print(f"warm-up page load {time.monotonic() - started:.1f} s (a worker's first run imports torch); "
+              f"server {url}")
         deadline = time.monotonic() + ramp + seconds  # all of them together for `seconds` at least
-        started, cpu_before = time.monotonic(), cpu_seconds(process.pid)
+        processes = server_processes(pid)
+        started, cpu_before, client_before = time.monotonic(), cpu_seconds(processes), time.process_time()
         delays = [index * ramp / sessions for index in range(sessions)]
         if client == "ws":
             await asyncio.gather(*(ws_session(url, delay, deadline, think, stats) for delay in delays))
@@ -190,14 +272,17 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
                 await asyncio.gather(*(browser_session(browser, url, delay, deadline, think, stats)
                                        for delay in delays))
                 await browser.close()
-        elapsed, cpu = time.monotonic() - started, cpu_seconds(process.pid) - cpu_before
-        peak = peak_rss_mb(process.pid)
+        elapsed, cpu = time.monotonic() - started, cpu_seconds(processes) - cpu_before
+        client_cpu = time.process_time() - client_before
+        peak = peak_rss_mb(processes)
     latency = sorted(stats.latency)
     p95 = latency[int(0.95 * (len(latency) - 1))] if latency else float("nan")
     pause = f"{think:g} s between moves" if think else "each move as soon as the last one is drawn"
     print(f"{sessions} {client} sessions arriving over {ramp:g} s, {pause}; {elapsed:.0f} s in all, "
           "server on loopback")
     print(f"pages served      {stats.pages}")
+    if len(stats.workers) > 1 or "" not in stats.workers:
+        print("sessions          " + ", ".join(f"{count} on {name}" for name, count in sorted(stats.workers.items())))
     if stats.page_loads:
         print(f"page load         median {statistics.median(stats.page_loads):.2f} s, "
               f"slowest {max(stats.page_loads):.2f} s (first run of the script, all charts)")
@@ -209,9 +294,14 @@ async def run(client: str, sessions: int, seconds: float, ramp: float, think: fl
         print(f"rerun latency     median {statistics.median(latency):.3f} s, p95 {p95:.3f} s, "
               f"max {latency[-1]:.3f} s (slider move to the end of the rerun)")
     runs = stats.pages + len(latency)
+    print(f"client CPU        {client_cpu:.1f} s (this script, on the same cores); "
+          f"load average {os.getloadavg()[0]:.2f}")
+    if not processes:
+        print("server CPU        not measured (give --pid PID of the server at --url)")
+        return
     print(f"server CPU        {cpu:.1f} s over {elapsed:.0f} s, {1000 * cpu / max(runs, 1):.0f} ms per script run "
-          f"({runs} runs)")
-    print(f"server peak RSS   {peak:.0f} MB")
+          f"({runs} runs, {len(processes)} processes)")
+    print(f"server peak RSS   {peak:.0f} MB (the largest process)")
 
 
 def main() -> None:
@@ -224,9 +314,19 @@ def main() -> None:
                              "(default 0: none)")
     parser.add_argument("--client", choices=("ws", "browser"), default="ws",
                         help="Streamlit websocket clients (default) or headless Chromium pages")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=0,
+                       help="start `lrviz serve --workers N` (HAProxy in front) instead of one Streamlit process")
+    where.add_argument("--url", help="a server already running on loopback, e.g. http://127.0.0.1:8501")
+    parser.add_argument("--pid", type=int, help="with --url: the server's process (its children count too), "
+                                                "to measure its CPU and memory")
+    parser.add_argument("--warm", type=int, default=0,
+                        help="with --url: pages opened first, one per worker (default 1)")
     args = parser.parse_args()
     random.seed(0)
-    asyncio.run(run(args.client, args.sessions, args.seconds, args.ramp, args.think))
+    workers = args.workers or args.warm
+    asyncio.run(run(args.client, args.sessions, args.seconds, args.ramp, args.think,
+                    (args.url, args.pid, workers)))
 
 
 if __name__ == "__main__":

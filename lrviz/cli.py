@@ -1,4 +1,4 @@
-"""Command line: `python -m lrviz list | export | code`.
+"""Command line: `python -m lrviz list | export | code | serve | app`.
 
 Options are generated from the experiment's declarations; bad input exits with
 status 2 and one line on stderr, never a traceback.
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lrviz import serve
 from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.limits import LIMITS
 from lrviz.markup import shorten
@@ -137,6 +138,7 @@ def _parser() -> _Parser:
     code.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
                       help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)" (one: a script trains one schedule)')
     _add_experiment_options(code)
+    serve.add_commands(commands)
     return parser
 
 
@@ -211,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _export(args)
         elif args.command == "code":
             _code(args)
+        elif args.command in ("serve", "app"):
+            return serve.run_command(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a closed pipe shows here, not at exit, where Python would print a traceback
         return 0
