@@ -45,7 +45,6 @@ from urllib.request import urlopen
 from playwright.async_api import async_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
-from streamlit.proto.Common_pb2 import DoubleArray
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from websockets.asyncio.client import connect
@@ -57,7 +56,7 @@ from browser_helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, app_server, free_port
 QUERY = urlencode({"epochs": 20, "s": ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
                                         "CosineAnnealingLR()", "OneCycleLR()"]}, doseq=True)
 LABEL_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
-    .flatMap(p => (p.data || []).map(t => t.name)).join('|')"""
+    .flatMap(p => (p.data || []).map(t => t.legendgroup)).join('|')"""
 TIMEOUT = 120.0  # seconds for a page load or a rerun before it counts as an error
 
 
@@ -148,8 +147,10 @@ def _pause(think: float) -> float:
     return random.uniform(0.5, 1.5) * think
 
 
-def _gamma_slider(elements: list):
-    return next(e.slider for e in elements if e.WhichOneof("type") == "slider" and e.slider.label == "gamma")
+def _gamma_box(elements: list):
+    """The number box beside gamma's slider: it takes an exact value, as a person types it."""
+    return next(e.number_input for e in elements
+                if e.WhichOneof("type") == "number_input" and e.number_input.label == "gamma")
 
 
 def _chart_names(elements: list, text: str) -> bool:
@@ -168,11 +169,11 @@ async def ws_session(url: str, delay: float, deadline: float, think: float, stat
                 stats.error("an exception on the first page")
             stats.pages += 1
             stats.page_loads.append(time.monotonic() - start)
-            slider = _gamma_slider(elements)
-            value, direction = (slider.value or slider.default)[0], -1
+            box = _gamma_box(elements)
+            value, direction = box.default, -1
             while time.monotonic() < deadline:
-                value = round(value + direction * slider.step, 6)
-                moved = WidgetState(id=slider.id, double_array_value=DoubleArray(data=[value]))
+                value = round(value + direction * box.step, 6)
+                moved = WidgetState(id=box.id, double_value=value)
                 start = time.monotonic()
                 elements, exceptions = await _rerun(socket, ClientState(query_string=QUERY,
                                                                         widget_states=WidgetStates(widgets=[moved])))

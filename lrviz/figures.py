@@ -38,7 +38,7 @@ class Style:
 
 
 NORMAL = Style(font=14, title=18, ticks=13, height=400, line=2.5)
-PRESENT = Style(font=18, title=24, ticks=18, height=470, line=3.5)
+PRESENT = Style(font=18, title=24, ticks=22, height=470, line=3.5)  # a log axis labels 2 and 5 at 3/4 size
 # the modebar stands in a column right of the plot: over the title it hid it on a phone
 MODEBAR = {"orientation": "v"}
 PLOTLY_CONFIG = {"displaylogo": False,

@@ -83,7 +83,7 @@ def toggle_log_lr(page) -> None:
 
 def test_a_preset_then_a_slider_keeps_the_page(server, page):
     open_page(page, server)
-    pick(page, "Presets from the source texts", TUTORIAL)
+    pick(page, "Scenarios and presets", TUTORIAL)
     assert sidebar_schedules(page) == PRESETS[TUTORIAL][1].schedules
     nudge(page, "gamma")
     assert errors_on_page(page) == 0
@@ -93,7 +93,7 @@ def test_a_preset_then_a_slider_keeps_the_page(server, page):
 
 def test_add_and_remove_after_a_preset_stay_done(server, page):
     open_page(page, server)
-    pick(page, "Presets from the source texts", TUTORIAL)
+    pick(page, "Scenarios and presets", TUTORIAL)
     page.locator('[data-testid="stSidebar"] button:has-text("Remove")').first.click()
     settle(page)
     assert sidebar_schedules(page) == PRESETS[TUTORIAL][1].schedules[1:]
@@ -154,7 +154,7 @@ def browser_act(page, model: PageModel, action: str, rng: random.Random) -> None
     count = len(model.slots)
     if action == "preset":
         name = rng.choice(list(PRESETS)[:3])
-        pick(page, "Presets from the source texts", name)
+        pick(page, "Scenarios and presets", name)
         model.preset(name)
     elif action == "add" and count < MAX_SLOTS:
         name = rng.choice(BROWSER_ADDS)
