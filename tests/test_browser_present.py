@@ -5,31 +5,12 @@ Real Chromium (Debian's, driven by Playwright); every check is on the boxes the 
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, app_server, settle
+from browser_helpers import settle
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with app_server() as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with playwright_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def open_page(browser, url: str, device: dict):

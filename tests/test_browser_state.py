@@ -6,7 +6,6 @@ on every later rerun, which is where callbacks that fire twice show up.
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
@@ -14,9 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from apptest_helpers import link_query
 from browser_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    app_server,
     chart_names,
     errors_on_page,
     hidden_traces,
@@ -35,31 +31,6 @@ from lrviz.view import from_query as view_from_query
 
 pytestmark = pytest.mark.browser
 TUTORIAL = "Tutorial: ExponentialLR, StepLR and LinearLR"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with app_server() as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with playwright_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def open_page(page, url: str) -> None:

@@ -2,11 +2,10 @@
 with their `>>>` prompts) and tutorials give the lrs of torch stepping the same code by hand; bad code
 gets one line naming the line and the argument. The code is read, never run."""
 
-import warnings
 
 import numpy as np
 import pytest
-import torch
+from by_hand import lrs_by_hand
 from torch.optim import lr_scheduler as L  # short, so the by-hand lines stay as short as the docs'
 
 import lrviz
@@ -17,16 +16,7 @@ RUN = dict(samples=20, batch_size=20)  # one optimizer step per epoch
 
 
 def _by_hand(make, epochs: int, lr: float = 0.1) -> list[float]:
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scheduler = make(optimizer)
-        lrs = []
-        for _ in range(epochs):
-            lrs.append(optimizer.param_groups[0]["lr"])
-            optimizer.step()
-            scheduler.step()
-    return lrs
+    return lrs_by_hand(make, epochs, lr)
 
 
 SEQUENTIAL_DOC = """

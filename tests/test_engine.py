@@ -3,12 +3,11 @@
 import json
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from by_hand import lrs_by_hand
 from torch.optim import lr_scheduler
 
 import lrviz
@@ -147,16 +146,7 @@ def test_a_schedule_trains_bit_identically_alone_or_with_others(options):
 
 def _lrs_by_hand(make, epochs: int = 8) -> list[float]:
     """The lr of each epoch of torch's own loop: optimizer.step(), then scheduler.step()."""
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scheduler = make(optimizer)
-        lrs = []
-        for _ in range(epochs):
-            lrs.append(optimizer.param_groups[0]["lr"])
-            optimizer.step()
-            scheduler.step()
-    return lrs
+    return lrs_by_hand(make, epochs)
 
 
 def _run_without_warnings(text: str) -> list[float]:

@@ -3,11 +3,10 @@
 transformers is a dev-only dependency (requirements-dev.txt), installed beside the pinned torch.
 """
 
-import warnings
 
 import numpy as np
 import pytest
-import torch
+from by_hand import lrs_by_hand
 
 import lrviz
 
@@ -38,16 +37,7 @@ EPOCHS, LR = 14, 0.1
 
 def _by_hand(name: str, kwargs: dict, epochs: int = EPOCHS, lr: float = LR) -> list[float]:
     """transformers' own helper on a torch SGD, stepped as the tutorials do."""
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scheduler = getattr(optimization, name)(optimizer, **kwargs)
-        lrs = []
-        for _ in range(epochs):
-            lrs.append(optimizer.param_groups[0]["lr"])
-            optimizer.step()
-            scheduler.step()
-    return lrs
+    return lrs_by_hand(lambda optimizer: getattr(optimization, name)(optimizer, **kwargs), epochs, lr)
 
 
 @pytest.mark.parametrize("name, kwargs", CASES, ids=[f"{name} {kwargs}" for name, kwargs in CASES])
