@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlencode
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from lrviz import figures, landscape, markup, replay, ui
 from lrviz.cache import TrainingCache
@@ -22,7 +23,7 @@ from lrviz.experiment import (
 from lrviz.legend import legend_html
 from lrviz.limits import check_rows
 from lrviz.names import EQUIVALENTS
-from lrviz.page_style import PRESENT_STYLE, STYLE
+from lrviz.page_style import DROPPED_LINK_CHECK, PRESENT_STYLE, STYLE
 from lrviz.params import SpecError
 from lrviz.plain_figure import frozen, table
 from lrviz.presets import LANDING, LANDING_PRESET, PRESETS
@@ -71,12 +72,15 @@ def load_first_visit() -> None:
     ui.apply_config(config)
     ui.apply_view(view)
     s["notices"] = dropped + view_dropped
+    s["check_dropped_link"] = not link  # an oversized link reaches the script empty: the browser can tell
     if not query:
         s["preset_note"] = f"**{LANDING_PRESET.name}.** {LANDING_PRESET.note}"
 
 
 def header() -> None:
     st.html(STYLE)
+    if ui.state().pop("check_dropped_link", False):
+        components.html(DROPPED_LINK_CHECK, height=0)
     st.title("lrviz · learning-rate schedules, really trained")
     st.markdown(
         "Pick schedules in the sidebar and tune them. Each one trains the same model on the same data "

@@ -22,3 +22,22 @@ PRESENT_STYLE = """<style>
   position: sticky; top: 3.75rem; z-index: 5; background: white; padding: 0.25rem 0; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.15rem !important; }
 </style>"""
+
+# Streamlit drops a query of more than 1,000 parameters or 512 KiB before the script sees it (it only logs a
+# warning), and the page opens with its defaults. The browser still knows the address it was opened with,
+# so this check, rendered only when the server saw no query, says so in the page. Streamlit's own
+# `embed` options are not part of lrviz's link.
+DROPPED_LINK_CHECK = """<script>
+const opened = window.parent.performance.getEntriesByType("navigation")[0];
+const params = opened ? [...new URL(opened.name).searchParams.keys()] : [];
+const dropped = params.some(key => key !== "embed" && key !== "embed_options");
+if (dropped) document.addEventListener("DOMContentLoaded", () => {
+  document.body.style.margin = "0";
+  document.body.innerHTML = '<div role="alert" style="font-family:sans-serif;font-size:15px;background:#fff4e5;' +
+    'color:#663c00;padding:10px 14px;border-radius:8px">Not loaded: this link is longer than the server accepts ' +
+    '(more than 1,000 parameters or 512 KB), so the page opened with its defaults.</div>';
+  for (const box of [window.frameElement, window.frameElement.closest('[data-testid="stElementContainer"]')]) {
+    if (box) box.style.height = "60px";  // Streamlit gave the frame, and the block holding it, no height
+  }
+});
+</script>"""

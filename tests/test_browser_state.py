@@ -199,3 +199,25 @@ def test_the_range_test_applies_to_the_schedule_picked_every_time(server, page):
         assert confirmation.startswith(schedules[1]) and "now uses max_lr" in confirmation
         # the picker still names the schedule just changed, with its new text
         assert page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input').input_value() == schedules[1]
+
+
+def _dropped_link_notices(page) -> list[str]:
+    return [text for frame in page.frames if frame != page.main_frame
+            for text in frame.locator('[role="alert"]').all_inner_texts()]
+
+
+def test_a_link_streamlit_drops_for_its_size_is_announced_and_an_ordinary_one_is_not(server, page):
+    """Streamlit throws away a query of more than 1,000 parameters before the script sees it."""
+    page.goto(f"{server}/?" + "&".join(f"s{i}=StepLR()" for i in range(1001)))
+    settle(page)
+    page.wait_for_timeout(500)  # the check runs in its frame once the frame has loaded
+    (notice,) = _dropped_link_notices(page)
+    assert "longer than the server accepts" in notice
+    banner = page.locator('iframe[title="st.iframe"]').bounding_box()
+    title = page.locator("h1").first.bounding_box()
+    assert banner["height"] >= 40 and banner["y"] + banner["height"] <= title["y"]  # shown, above the title
+    for ordinary in ("/", f"/?{link_query(Config({'epochs': 5}, ['StepLR()']))}", "/?embed=true"):
+        page.goto(f"{server}{ordinary}")
+        settle(page)
+        page.wait_for_timeout(500)
+        assert _dropped_link_notices(page) == []
