@@ -120,8 +120,11 @@ def preset_picker() -> None:
 
 def experiment_section() -> Experiment | None:
     experiment, errors = ui.experiment_of()
-    with st.expander("Experiment: data, model, optimizer", expanded=bool(errors)):
-        ui.params_editor(EXPERIMENT_PARAMS, ui.state()["experiment"], Experiment().context(), None, errors)
+    box = st.expander("Experiment: data, model, optimizer", expanded=bool(errors), key="experiment_open",
+                      on_change="rerun")
+    if box.open:  # closed, its two dozen widgets would still cost every rerun: they are built when it opens
+        with box:
+            ui.params_editor(EXPERIMENT_PARAMS, ui.state()["experiment"], Experiment().context(), None, errors)
     return experiment
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from apptest_helpers import open_app, slot_ids, widget  # noqa: E402
+from apptest_helpers import open_app, open_experiment, slot_ids, widget  # noqa: E402
 
 MOVES = 30
 
@@ -43,6 +43,7 @@ def main() -> None:
     first = slot_ids(app)[0]
     _report("schedule box (ExponentialLR gamma, typed)", _time_moves(app, "number_input", first, "gamma", gamma))
     epochs = [21 + i for i in range(MOVES // 3)]
+    open_experiment(app)
     _report("experiment slider (epochs: retrains all)", _time_moves(app, "slider", "exp", "epochs", epochs))
 
 

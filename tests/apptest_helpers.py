@@ -28,6 +28,12 @@ def open_app(config: Config | None = None, section: str | None = None) -> AppTes
     return app.run()
 
 
+def open_experiment(app: AppTest) -> AppTest:
+    """Open the sidebar's experiment box, as a person clicks it: its widgets are built only while it is open."""
+    app.session_state["experiment_open"] = True
+    return app.run()
+
+
 def link_query(config: Config) -> str:
     return urlencode(to_query(config), doseq=True)
 

@@ -6,7 +6,18 @@ import io
 
 import pandas as pd
 import pytest
-from apptest_helpers import APP, charts, curves, lr_curves, messages, open_app, picker, slot_ids, widget
+from apptest_helpers import (
+    APP,
+    charts,
+    curves,
+    lr_curves,
+    messages,
+    open_app,
+    open_experiment,
+    picker,
+    slot_ids,
+    widget,
+)
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -69,7 +80,7 @@ def test_each_kind_of_control_changes_only_its_curve(slot, kind, name, value):
     ("selectbox", "step_per", "batch"),
 ])
 def test_experiment_controls_retrain_every_schedule(kind, name, value):
-    app = open_app(MIXED)
+    app = open_experiment(open_app(MIXED))
     before = curves(app, "Training loss")
     control = widget(app.sidebar, kind, "exp", name)
     (control.select(value) if kind == "selectbox" else control.set_value(value)).run()
@@ -103,7 +114,7 @@ def test_invalid_settings_show_a_message_and_keep_the_other_curves(slot, kind, n
 
 
 def test_invalid_experiment_setting_is_shown_next_to_it():
-    app = open_app(MIXED)
+    app = open_experiment(open_app(MIXED))
     widget(app.sidebar, "toggle", "exp", "nesterov").set_value(True).run()
     assert not app.exception
     assert any("nesterov needs momentum" in text for text in messages(app))
