@@ -199,12 +199,13 @@ def paste_code_box(experiment: Experiment | None) -> None:
                                        or len(ui.state()["slots"]) >= MAX_SCHEDULES)
     if pasted:
         try:
-            resolve(parse(code), experiment.context())
+            pasted_schedule = parse(code)
+            resolve(pasted_schedule, experiment.context())
         except SpecError as error:
             st.error(markup.markdown_text(error), icon=":material/error:")
             return
         ui.add_schedule(code)
-        ui.state()["pasted"] = str(parse(code))
+        ui.state()["pasted"] = str(pasted_schedule)
         st.rerun()
     if ui.state().get("pasted"):
         st.code(ui.state()["pasted"], language="python", wrap_lines=True)
