@@ -18,8 +18,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, app_server, settle  # noqa: E402
 
 sys.path.insert(0, str(HERE.parent))
-from lrviz.config import to_query  # noqa: E402
-from lrviz.presets import SCENARIOS  # noqa: E402
+from lrviz.training.config import to_query  # noqa: E402
+from lrviz.training.presets import SCENARIOS  # noqa: E402
 
 REPLAY = "?epochs=12&s=ExponentialLR(gamma%3D0.9)&s=Constant()&s=OneCycleLR()&s=StepLR(step_size%3D3%2C+gamma%3D0.5)"
 # two schedules of one class: the legend names only what differs

@@ -12,8 +12,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import lrviz
-from lrviz.experiment import Experiment, make_data
-from lrviz.presets import LANDING_PRESET, SCENARIOS
+from lrviz.training.experiment import Experiment, make_data
+from lrviz.training.presets import LANDING_PRESET, SCENARIOS
 
 SEEDS = range(4)
 

@@ -30,8 +30,8 @@ from torch.utils.data import DataLoader, TensorDataset
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout, like `make bench`
 import lrviz  # noqa: E402
-import lrviz.experiment  # noqa: E402
-import lrviz.traces  # noqa: E402
+import lrviz.training.experiment  # noqa: E402
+import lrviz.training.traces  # noqa: E402
 
 EPOCHS = 100
 SCHEDULES = [f"{name}()" for name in lrviz.REGISTRY]
@@ -121,8 +121,8 @@ def timed(function: Callable[[], object], repeats: int, before: Callable[[], Non
 
 
 def clear_caches() -> None:
-    lrviz.traces._trace.cache_clear()
-    lrviz.experiment.make_data.cache_clear()
+    lrviz.training.traces._trace.cache_clear()
+    lrviz.training.experiment.make_data.cache_clear()
 
 
 def verdict(ok: bool) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 GAMMAS = [f"ExponentialLR(gamma={0.9 + i / 1000:.3f})" for i in range(32)]
 
-# name: (experiment options, schedules); each at or near a limit of lrviz/limits.py and lrviz/experiment.py
+# name: (experiment options, schedules); each at or near a limit of lrviz/training/limits.py and lrviz/training/experiment.py
 REQUESTS: dict[str, tuple[dict, list[str]]] = {
     # the issue's link: now refused at once by the cost model (about 14 s of training estimated)
     "issue-link": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 1000}, GAMMAS),
@@ -48,9 +48,9 @@ REQUESTS: dict[str, tuple[dict, list[str]]] = {
 
 def _experiment(options: dict, schedules: list[str]):
     """The experiment of `options`; epochs="most": the most epochs every limit allows for `schedules`."""
-    from lrviz.engine import resolve_all
-    from lrviz.experiment import MAX_EPOCHS, Experiment
-    from lrviz.params import SpecError
+    from lrviz.schedules.params import SpecError
+    from lrviz.training.engine import resolve_all
+    from lrviz.training.experiment import MAX_EPOCHS, Experiment
 
     def allowed(epochs: int) -> bool:
         try:
@@ -69,8 +69,8 @@ def _experiment(options: dict, schedules: list[str]):
 
 
 def _estimate(schedules: list[str], experiment) -> float:
-    from lrviz.limits import estimated_seconds, updates_per_step
-    from lrviz.schedule import resolve
+    from lrviz.schedules.schedule import resolve
+    from lrviz.training.limits import estimated_seconds, updates_per_step
 
     ctx, steps = experiment.context(), experiment.context().horizon
     updates = sum(updates_per_step(item) * (experiment.epochs if item.needs_metric else steps)
@@ -85,9 +85,9 @@ def _rss_mb() -> float:
 def one(name: str) -> dict:
     """Run one request in this process (a fresh one: see main)."""
     sys.path.insert(0, str(ROOT))
-    from lrviz.cache import TrainingCache
-    from lrviz.experiment import Experiment
-    from lrviz.params import SpecError
+    from lrviz.schedules.params import SpecError
+    from lrviz.training.cache import TrainingCache
+    from lrviz.training.experiment import Experiment
 
     options, schedules = REQUESTS[name]
     experiment = _experiment(options, schedules)

@@ -3,7 +3,17 @@
     >>> import lrviz
     >>> frame = lrviz.run(["StepLR(step_size=4, gamma=0.9)", "ExponentialLR(gamma=0.9)"], epochs=10)
 
-The engine knows nothing of Streamlit; `app.py` and `lrviz.ui` are the only UI code.
+The folders are the layers, each importing only those below it (`tests/test_architecture.py` checks):
+
+- `lrviz.schedules`: what a schedule is and how it is written: one declaration per scheduler (`torch_schedulers`,
+  `recipes`, `transformers_schedules`) drives the registry, validation (`params`), the code reader (`reader`), safe
+  formulas (`formula`) and the names in other libraries (`names`);
+- `lrviz.training`: the experiment, the stacked engine and the plain torch reference it is tested against, lr traces
+  from the real schedulers, results, the cache, limits, the range test, the landscape, configurations, scenarios
+  and the standalone script; it knows nothing of Streamlit;
+- `lrviz.page`: the Streamlit page, its sections (`header`, `sidebar`, `charts`, `sections`, `link`), widgets,
+  and pure figure functions; `app.py` at the top of the source tree is its outline;
+- at the top: this public API, the command line (`cli`) and `serve`.
 """
 
 from __future__ import annotations
@@ -13,17 +23,17 @@ from typing import Any
 
 import pandas as pd
 
-from lrviz.engine import simulate
-from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
-from lrviz.formula import FormulaError
-from lrviz.limits import check_rows
-from lrviz.markup import shown
-from lrviz.params import RunContext, SpecError
-from lrviz.reference import reference_simulate
-from lrviz.registry import REGISTRY, SchedulerSpec
-from lrviz.results import Result
-from lrviz.schedule import Resolved, Schedule, parse, resolve, schedule
-from lrviz.traces import lr_trace
+from lrviz.schedules.formula import FormulaError
+from lrviz.schedules.markup import shown
+from lrviz.schedules.params import RunContext, SpecError
+from lrviz.schedules.registry import REGISTRY, SchedulerSpec
+from lrviz.schedules.schedule import Resolved, Schedule, parse, resolve, schedule
+from lrviz.training.engine import simulate
+from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
+from lrviz.training.limits import check_rows
+from lrviz.training.reference import reference_simulate
+from lrviz.training.results import Result
+from lrviz.training.traces import lr_trace
 
 __all__ = [
     "EXPERIMENT_PARAMS", "REGISTRY", "Experiment", "FormulaError", "Resolved", "Result", "RunContext",

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from lrviz import serve
-from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
-from lrviz.limits import LIMITS
-from lrviz.markup import shorten
-from lrviz.params import MAX_MESSAGE, Param, SpecError
-from lrviz.presets import export_request, listing
-from lrviz.registry import REGISTRY
+from lrviz.schedules.markup import shorten
+from lrviz.schedules.params import MAX_MESSAGE, Param, SpecError
+from lrviz.schedules.registry import REGISTRY
+from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
+from lrviz.training.limits import LIMITS
+from lrviz.training.presets import export_request, listing
 
 
 class UsageError(Exception):
@@ -193,7 +193,7 @@ def _check_stdout() -> None:
 
 
 def _code(args: argparse.Namespace) -> None:
-    from lrviz.script import script
+    from lrviz.training.script import script
 
     if len(args.schedule) > 1:
         raise UsageError(f"code writes a script for one schedule (got {len(args.schedule)} -s options)")

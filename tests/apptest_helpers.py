@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from lrviz.config import Config, to_query
-from lrviz.view import View
+from lrviz.page.view import View
+from lrviz.training.config import Config, to_query
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

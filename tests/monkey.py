@@ -11,12 +11,12 @@ import random
 import re
 from dataclasses import dataclass, field, replace
 
-from lrviz.config import Config
-from lrviz.params import RunContext, SpecError
-from lrviz.presets import PRESETS
-from lrviz.registry import REGISTRY
-from lrviz.schedule import Schedule, parse, resolve
-from lrviz.view import SECTIONS, View
+from lrviz.page.view import SECTIONS, View
+from lrviz.schedules.params import RunContext, SpecError
+from lrviz.schedules.registry import REGISTRY
+from lrviz.schedules.schedule import Schedule, parse, resolve
+from lrviz.training.config import Config
+from lrviz.training.presets import PRESETS
 
 ADDABLE = [name for name, spec in REGISTRY.items()]
 MAX_SLOTS = 6  # past this the monkey removes instead of adding: runs stay quick
@@ -114,7 +114,7 @@ class PageModel:
 
 
 def unescape(markdown: str) -> str:
-    """Text escaped for Markdown (lrviz.markup.markdown_text) back to what the page shows."""
+    """Text escaped for Markdown (lrviz.schedules.markup.markdown_text) back to what the page shows."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 

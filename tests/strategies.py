@@ -8,9 +8,9 @@ import math
 from hypothesis import strategies as st
 
 from lrviz import REGISTRY, Experiment, RunContext, Schedule, schedule
-from lrviz.formula import FUNCTIONS, VARIADIC
-from lrviz.params import Param
-from lrviz.schedule import child_contexts
+from lrviz.schedules.formula import FUNCTIONS, VARIADIC
+from lrviz.schedules.params import Param
+from lrviz.schedules.schedule import child_contexts
 
 ONE_ARGUMENT = sorted(set(FUNCTIONS) - set(VARIADIC))
 

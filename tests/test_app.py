@@ -22,8 +22,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 import lrviz
-from lrviz.config import Config
-from lrviz.presets import PRESETS
+from lrviz.training.config import Config
+from lrviz.training.presets import PRESETS
 
 MIXED = Config({"epochs": 12}, [
     "ExponentialLR(gamma=0.9)", "StepLR(step_size=4)", "OneCycleLR()", "LambdaLR()", "MultiStepLR()",

@@ -11,7 +11,7 @@ from apptest_helpers import link_query, trace_values
 from browser_helpers import settle
 
 import lrviz
-from lrviz.config import Config, to_json
+from lrviz.training.config import Config, to_json
 
 pytestmark = pytest.mark.browser
 

@@ -23,11 +23,11 @@ from browser_helpers import (
 )
 from monkey import MAX_SLOTS, PageModel
 
-from lrviz.config import Config, from_query
-from lrviz.presets import PRESETS
-from lrviz.registry import REGISTRY
-from lrviz.view import SECTIONS, View, without_view
-from lrviz.view import from_query as view_from_query
+from lrviz.page.view import SECTIONS, View, without_view
+from lrviz.page.view import from_query as view_from_query
+from lrviz.schedules.registry import REGISTRY
+from lrviz.training.config import Config, from_query
+from lrviz.training.presets import PRESETS
 
 pytestmark = pytest.mark.browser
 TUTORIAL = "Tutorial: ExponentialLR, StepLR and LinearLR"

@@ -13,8 +13,8 @@ import pytest
 
 import lrviz
 from lrviz.cli import main
-from lrviz.experiment import MAX_SCHEDULES, make_data
-from lrviz.traces import _trace
+from lrviz.training.experiment import MAX_SCHEDULES, make_data
+from lrviz.training.traces import _trace
 
 MARKER = Path(tempfile.gettempdir()) / f"lrviz-pwned-{os.getpid()}"  # created only if the formula ran
 HOSTILE = f"LambdaLR(lr_lambda='__import__(\"os\").system(\"touch {MARKER}\")')"

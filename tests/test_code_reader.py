@@ -175,7 +175,7 @@ def test_the_cli_reads_pasted_code(capsys, tmp_path):
 
 
 def test_links_and_files_store_the_canonical_spec():
-    from lrviz.config import from_json, from_query
+    from lrviz.training.config import from_json, from_query
 
     code = "scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)"
     assert from_query({"s": [code]})[0].schedules == ["StepLR(step_size=30, gamma=0.1)"]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import lrviz
-from lrviz.cache import TrainingCache
-from lrviz.config import Config, from_json, from_query, to_json, to_query
+from lrviz.training.cache import TrainingCache
+from lrviz.training.config import Config, from_json, from_query, to_json, to_query
 
 CONFIG = Config({"epochs": 30, "lr": 0.05, "optimizer": "adam", "nesterov": False},
                 ["StepLR(step_size=4, gamma=0.9)", "LambdaLR(lr_lambda='0.5 ** (epoch // 10)')"])

@@ -205,11 +205,11 @@ def test_the_sequential_lr_note_names_only_sequential_lr_as_skipping_a_value():
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_the_gram_matrix_step_equals_the_plain_gradient_step(optimizer):
     """MSE trains through each batch's Gram matrix; the plain forward-error-gradient step must agree with it."""
-    from lrviz.engine import _batches, _general_epoch, _regression_epoch
-    from lrviz.optimizers import batched_optimizer
+    from lrviz.training.engine import _batches, _general_epoch, _regression_epoch
+    from lrviz.training.optimizers import batched_optimizer
 
     experiment = lrviz.Experiment.create(samples=120, batch_size=16, epochs=1, optimizer=optimizer)
-    data = lrviz.engine.make_data(experiment)
+    data = lrviz.training.engine.make_data(experiment)
     bounds, sizes = _batches(experiment)
     rng = np.random.default_rng(0)
     count, steps = 3, len(bounds)

@@ -6,9 +6,17 @@ import numpy as np
 import pytest
 
 import lrviz
-from lrviz.figures import MAX_POINTS, loss_figure, lr_figure, momentum_figure, range_test_figure, summary, summary_table
-from lrviz.legend import legend_html, short_labels
-from lrviz.range_test import range_test
+from lrviz.page.figures import (
+    MAX_POINTS,
+    loss_figure,
+    lr_figure,
+    momentum_figure,
+    range_test_figure,
+    summary,
+    summary_table,
+)
+from lrviz.page.legend import legend_html, short_labels
+from lrviz.training.range_test import range_test
 
 SMALL = dict(samples=200, batch_size=20, epochs=12)
 

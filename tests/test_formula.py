@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 
-from lrviz.formula import Formula, FormulaError, evaluate, parse, to_python
+from lrviz.schedules.formula import Formula, FormulaError, evaluate, parse, to_python
 
 GOOD = [
     ("1 / (1 + 0.05 * epoch)", lambda epoch, step: 1 / (1 + 0.05 * epoch)),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from strategies import python_expressions, valid_formulas
 
 import lrviz
-from lrviz.formula import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Formula, FormulaError, evaluate, parse, to_python
+from lrviz.schedules.formula import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Formula, FormulaError, evaluate, parse, to_python
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = 1.0  # seconds: far above what any accepted formula costs, far below a hang

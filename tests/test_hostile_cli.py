@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import lrviz
 from lrviz.cli import main
-from lrviz.params import MAX_MESSAGE
-from lrviz.schedule import MAX_SPEC_LENGTH
+from lrviz.schedules.params import MAX_MESSAGE
+from lrviz.schedules.schedule import MAX_SPEC_LENGTH
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS_5000 = "9" * 5000

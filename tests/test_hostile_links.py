@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from lrviz import SpecError
-from lrviz.config import SCHEDULE_KEY, Config, from_json, from_query
-from lrviz.experiment import EXPERIMENT_PARAMS
-from lrviz.params import MAX_MESSAGE
-from lrviz.schedule import MAX_SPEC_LENGTH, parse
+from lrviz.schedules.params import MAX_MESSAGE
+from lrviz.schedules.schedule import MAX_SPEC_LENGTH, parse
+from lrviz.training.config import SCHEDULE_KEY, Config, from_json, from_query
+from lrviz.training.experiment import EXPERIMENT_PARAMS
 
 # typed under the length limit, but longer than it once written out in canonical form
 CHAINED_LONG = "ChainedScheduler(" + "StepLR," * ((MAX_SPEC_LENGTH - 20) // 7) + ")"

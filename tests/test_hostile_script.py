@@ -20,7 +20,7 @@ from strategies import experiments, formulas, schedules
 from torch.optim import lr_scheduler
 
 from lrviz import REGISTRY, Experiment, SpecError
-from lrviz.script import script
+from lrviz.training.script import script
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANTED = 'LambdaLR(lr_lambda=\'1 # """;__import__("os").system("touch planted");"""\')'

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from strategies import python_expressions
 
 import lrviz
-from lrviz import engine
-from lrviz.cache import TrainingCache
-from lrviz.formula import FormulaError, parse
-from lrviz.params import MAX_MESSAGE
-from lrviz.schedule import parse as parse_schedule
+from lrviz.schedules.formula import FormulaError, parse
+from lrviz.schedules.params import MAX_MESSAGE
+from lrviz.schedules.schedule import parse as parse_schedule
+from lrviz.training import engine
+from lrviz.training.cache import TrainingCache
 
 _names = st.sampled_from(["StepLR", "LambdaLR", "SequentialLR", "ChainedScheduler", "Nope", "__import__", ""])
 _values = st.one_of(python_expressions, st.text(max_size=30).map(repr), st.integers().map(str))

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import lrviz
-from lrviz.experiment import make_data
-from lrviz.landscape import default_window, loss_grid, trajectories
+from lrviz.training.experiment import make_data
+from lrviz.training.landscape import default_window, loss_grid, trajectories
 
 EXPERIMENT = lrviz.Experiment.create(samples=200, batch_size=10, epochs=4)
 

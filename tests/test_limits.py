@@ -6,10 +6,10 @@ import pytest
 
 import lrviz
 from lrviz import REGISTRY, SpecError
-from lrviz.experiment import MAX_EPOCHS, MAX_SAMPLE_PASSES, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS
-from lrviz.formula import MAX_LENGTH
-from lrviz.limits import MAX_REFERENCE_STEPS, MAX_ROWS, MAX_SCHEDULER_UPDATES, MAX_TRAINING_SECONDS
-from lrviz.schedule import MAX_NESTING, MAX_SPEC_LENGTH
+from lrviz.schedules.formula import MAX_LENGTH
+from lrviz.schedules.schedule import MAX_NESTING, MAX_SPEC_LENGTH
+from lrviz.training.experiment import MAX_EPOCHS, MAX_SAMPLE_PASSES, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS
+from lrviz.training.limits import MAX_REFERENCE_STEPS, MAX_ROWS, MAX_SCHEDULER_UPDATES, MAX_TRAINING_SECONDS
 
 QUICK = 2.0  # seconds: a refusal does no training, so anything near this means work was done first
 LONG_PER_BATCH = dict(samples=2000, batch_size=1, epochs=100, step_per="batch")  # 200,000 scheduler steps

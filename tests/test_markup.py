@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrviz.markup import MAX_ECHO, markdown_text, plotly_text, shorten
+from lrviz.schedules.markup import MAX_ECHO, markdown_text, plotly_text, shorten
 
 HOSTILE = [
     "![t](http://host/x.png)",

@@ -15,9 +15,9 @@ from apptest_helpers import APP, lr_curves
 from monkey import PageModel, next_action, unescape
 from streamlit.testing.v1 import AppTest
 
-from lrviz.config import Config, from_query
-from lrviz.view import from_query as view_from_query
-from lrviz.view import without_view
+from lrviz.page.view import from_query as view_from_query
+from lrviz.page.view import without_view
+from lrviz.training.config import Config, from_query
 
 START = Config({"epochs": 8}, ["ExponentialLR(gamma=0.9)", "SequentialLR()"])
 ACTIONS_PER_RUN = 50

@@ -5,7 +5,7 @@ from dataclasses import fields
 import pytest
 
 import lrviz
-from lrviz.names import EQUIVALENTS, Equivalents
+from lrviz.schedules.names import EQUIVALENTS, Equivalents
 
 PREFIXES = {"keras": ("keras.", "learning_rate="), "transformers": ("get_",), "timm": ("timm.scheduler.",),
             "optax": ("optax.", "lambda count:")}

@@ -8,10 +8,10 @@ import plotly.io
 import pytest
 from plotly.tools import return_figure_from_figure_or_data
 
-from lrviz import figures
-from lrviz.cache import TrainingCache
-from lrviz.experiment import Experiment
-from lrviz.plain_figure import _LRU, PlainFigure, frozen, table
+from lrviz.page import figures
+from lrviz.page.plain_figure import _LRU, PlainFigure, frozen, table
+from lrviz.training.cache import TrainingCache
+from lrviz.training.experiment import Experiment
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from apptest_helpers import curves, open_app
 
 import lrviz
-from lrviz.presets import ALL_PRESETS, LANDING, SCENARIOS, find
+from lrviz.training.presets import ALL_PRESETS, LANDING, SCENARIOS, find
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

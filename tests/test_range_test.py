@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import lrviz
-from lrviz.range_test import range_test
+from lrviz.training.range_test import range_test
 
 SETUPS = [dict(), dict(momentum=0.9), dict(optimizer="adam"), dict(dataset="classification", noise=0.5),
           dict(samples=200, batch_size=50, seed=3)]

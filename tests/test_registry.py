@@ -9,7 +9,7 @@ import torch
 from torch.optim import lr_scheduler
 
 import lrviz
-from lrviz.formula import Formula
+from lrviz.schedules.formula import Formula
 
 OTHER_PARAMETERS = {
     "LambdaLR": "LambdaLR(lr_lambda='0.5 ** (epoch // 3) if epoch > 1 else 1')",

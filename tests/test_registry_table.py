@@ -1,4 +1,4 @@
-"""The registry is one table, built in `lrviz/registry.py` from the tuples of declarations.
+"""The registry is one table, built in `lrviz/schedules/registry.py` from the tuples of declarations.
 
 Declaring a scheduler registers nothing: importing or re-running a declaration module
 leaves `REGISTRY` as it was. (Every entry's names row: tests/test_names.py.)
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from lrviz.declaration import SchedulerSpec
-from lrviz.recipes import RECIPES
-from lrviz.registry import DECLARATIONS, REGISTRY
-from lrviz.schedulers import TORCH_SCHEDULERS
+from lrviz.schedules.declaration import SchedulerSpec
+from lrviz.schedules.recipes import RECIPES
+from lrviz.schedules.registry import DECLARATIONS, REGISTRY
+from lrviz.schedules.torch_schedulers import TORCH_SCHEDULERS
 
 
 def test_every_declaration_is_in_the_table_under_its_own_unique_name():
@@ -33,14 +33,14 @@ def test_declarations_label_every_field():
 NO_SIDE_EFFECTS = """
 import importlib, pkgutil
 import lrviz
-from lrviz.registry import REGISTRY
+from lrviz.schedules.registry import REGISTRY
 before = dict(REGISTRY)
-for module in pkgutil.iter_modules(lrviz.__path__):
-    if module.name != "__main__":  # that one runs the CLI
-        importlib.import_module(f"lrviz.{module.name}")
-import lrviz.recipes, lrviz.schedulers
-importlib.reload(lrviz.schedulers)  # new SchedulerSpec objects: registering them would replace the old
-importlib.reload(lrviz.recipes)
+for module in pkgutil.walk_packages(lrviz.__path__, "lrviz."):
+    if module.name != "lrviz.__main__":  # that one runs the CLI
+        importlib.import_module(module.name)
+import lrviz.schedules.recipes, lrviz.schedules.torch_schedulers
+importlib.reload(lrviz.schedules.torch_schedulers)  # new SchedulerSpec objects: registering them would replace the old
+importlib.reload(lrviz.schedules.recipes)
 assert list(REGISTRY) == list(before), "the table's names changed"
 changed = [name for name in REGISTRY if REGISTRY[name] is not before[name]]
 assert not changed, f"re-running the declarations replaced {changed}"

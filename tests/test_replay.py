@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import lrviz
-from lrviz.experiment import TRUE_WEIGHTS, Experiment, make_data
-from lrviz.landscape import default_window, kept_steps, level_curves, loss_grid, trajectories
-from lrviz.presets import find
-from lrviz.replay import SPEEDS, frame_steps, replay_figure
+from lrviz.page.replay import SPEEDS, frame_steps, replay_figure
+from lrviz.training.experiment import TRUE_WEIGHTS, Experiment, make_data
+from lrviz.training.landscape import default_window, kept_steps, level_curves, loss_grid, trajectories
+from lrviz.training.presets import find
 
 VALLEY = find("valley").config
 EXPERIMENT = Experiment.create(**{**VALLEY.experiment, "epochs": 6})

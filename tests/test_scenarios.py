@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import lrviz
-from lrviz.experiment import Experiment, make_data
-from lrviz.presets import LANDING, find
-from lrviz.results import optimal_loss
+from lrviz.training.experiment import Experiment, make_data
+from lrviz.training.presets import LANDING, find
+from lrviz.training.results import optimal_loss
 
 SEEDS = range(4)
 
@@ -143,7 +143,7 @@ def test_plateau_halves_the_lr_after_the_loss_stalls_and_ends_twice_below_consta
 
 
 def test_every_scenario_note_is_two_or_three_sentences_on_the_linear_model():
-    from lrviz.presets import SCENARIOS
+    from lrviz.training.presets import SCENARIOS
 
     for preset in SCENARIOS:
         sentences = [s for s in preset.note.replace("e.g.", "eg").split(". ") if s]

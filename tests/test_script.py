@@ -15,7 +15,7 @@ import pytest
 
 import lrviz
 from lrviz.cli import main
-from lrviz.script import script
+from lrviz.training.script import script
 
 SMALL = dict(samples=60, batch_size=20, epochs=5)
 CASES = [(f"{name}()", {}) for name in lrviz.REGISTRY] + [

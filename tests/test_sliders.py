@@ -8,10 +8,10 @@ import math
 import pytest
 from apptest_helpers import charts, lr_curves, messages, open_app, slot_ids, widget
 
-from lrviz.config import Config
-from lrviz.experiment import EXPERIMENT_PARAMS, Experiment
-from lrviz.registry import REGISTRY
-from lrviz.scales import linear_step, log_stops, near_one_stops, slider_bounds, stops
+from lrviz.page.scales import linear_step, log_stops, near_one_stops, slider_bounds, stops
+from lrviz.schedules.registry import REGISTRY
+from lrviz.training.config import Config
+from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
 
 
 def _param(scheduler: str, name: str):

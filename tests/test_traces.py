@@ -3,9 +3,9 @@
 import numpy as np
 import torch
 
-from lrviz.experiment import Experiment, make_data
-from lrviz.schedule import resolve
-from lrviz.traces import lr_trace
+from lrviz.schedules.schedule import resolve
+from lrviz.training.experiment import Experiment, make_data
+from lrviz.training.traces import lr_trace
 
 
 def _trace_of(text: str, **options):

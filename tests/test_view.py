@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrviz.view import AXES, LOSS_VIEWS, SECTIONS, VIEW_KEYS, View, from_query, valid, without_view
+from lrviz.page.view import AXES, LOSS_VIEWS, SECTIONS, VIEW_KEYS, View, from_query, valid, without_view
 
 views = st.builds(View, per=st.sampled_from(AXES), loss_view=st.sampled_from(list(LOSS_VIEWS.values())),
                   log_lr=st.booleans(), log_loss=st.booleans(), explained=st.integers(0, 31),

@@ -1,0 +1,80 @@
+"""The comparison itself: every schedule trained (once per set-up, for every session), its chart options, the
+lr and loss charts side by side (stacked when presenting) and the summary table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lrviz.page import figures
+from lrviz.page.legend import legend_html
+from lrviz.page.plain_figure import frozen
+from lrviz.page.style import PRESENT_STYLE
+from lrviz.page.view import AXES, LOSS_VIEWS
+from lrviz.schedules import markup
+from lrviz.schedules.params import SpecError
+from lrviz.schedules.schedule import Resolved
+from lrviz.training.cache import TrainingCache
+from lrviz.training.experiment import Experiment
+from lrviz.training.results import Result
+
+PROGRESS_WORK = 400_000  # optimizer steps × schedules above which a progress bar is shown
+
+
+@st.cache_resource
+def training_cache() -> TrainingCache:
+    """One cache for every session; the first run also pays torch's one-time start-up cost."""
+    cache = TrainingCache()
+    cache.run(["StepLR()"], Experiment.create(samples=20, epochs=1))
+    return cache
+
+
+def train(resolved: list[Resolved], experiment: Experiment) -> Result | None:
+    if not resolved:
+        return None
+    texts = [str(item.schedule) for item in resolved]
+    bar = st.progress(0.0, "Training…") if experiment.total_steps * len(texts) > PROGRESS_WORK else None
+    try:
+        return training_cache().run(texts, experiment, progress=bar.progress if bar else None)
+    except SpecError as error:  # e.g. a formula that fails at some epoch: shown, not raised
+        st.error(markup.markdown_text(error, 400), icon=":material/error:")
+        return None
+    finally:
+        if bar:
+            bar.empty()
+
+
+def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
+    options = st.columns([1, 1, 0.8, 0.8, 1.2])
+    # their values start from the view (a link's, or the last one): see widgets.keep_view
+    per = options[0].segmented_control("x axis", list(AXES), key="x")
+    if result.optimal_loss is not None:
+        view = options[1].segmented_control("loss", list(LOSS_VIEWS.values()), key="loss_view")
+    else:  # no optimum to subtract (classification): the choice is kept for when there is one again
+        view = "raw"
+        options[1].caption("loss: raw (this data set has no known optimum)")
+    log_lr = options[2].toggle("log lr", key="log_lr")
+    log_loss = options[3].toggle("log loss", key="log_loss")
+    present = options[4].toggle("Presentation mode", key="present", help="For a projector: full-width charts "
+                                "one under the other, with text large enough to read from the back of the room.")
+    return per, view, log_lr, log_loss, present
+
+
+def charts(result: Result) -> None:
+    per, view, log_lr, log_loss, present = chart_options(result)
+    legend = legend_html(figures.legend_labels(result), figures.palette(len(result.labels)), present)
+    st.html((PRESENT_STYLE if present else "") + legend)
+    # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
+    left, right = (st.container(), st.container()) if present else st.columns(2)
+    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present), key="lr_chart",
+                      config=figures.PLOTLY_CONFIG)
+    right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
+                              present=present),
+                       key="loss_chart", config=figures.PLOTLY_CONFIG)
+    if momentum := frozen(figures.momentum_figure, result, per, present):
+        (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",
+                                                                        config=figures.PLOTLY_CONFIG)
+    if present:  # a table of text scales with the page; the data grid's small print does not
+        summary = figures.summary_table(result)
+        st.table(summary.assign(schedule=summary["schedule"].map(markup.markdown_text)), hide_index=True)
+    else:
+        st.dataframe(frozen(figures.summary_table, result), hide_index=True, width="stretch")

@@ -1,0 +1,195 @@
+"""Reading values: what an expression of pasted code stands for, computed from the syntax tree, never run.
+
+Numbers, text, lists, arithmetic on numbers (`1.0 / 3`, `int(0.3 * total)`), a few math functions, names bound
+above, and lambdas, which become safe formulas. Scheduler calls are left to a dialect (`torch_calls`).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+from lrviz.schedules.formula import FormulaError
+from lrviz.schedules.formula import parse as parse_formula
+from lrviz.schedules.params import SpecError
+
+# arithmetic a pasted argument may do on numbers (`1.0 / 3`, `int(0.3 * total)`), and the math it may call
+_ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+               ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b}
+_NUMBER_FUNCTIONS = {"int": int, "float": float, "round": round, "abs": abs, "min": min, "max": max,
+                     "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "exp": math.exp, "log": math.log}
+MATH_MODULES = ("math", "np", "numpy")
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the pasted code computes at run time (`len(train_loader)`): it has no number here."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Lambda:
+    """A multiplier written as a lambda, as the safe formula it reads as."""
+
+    formula: str
+
+
+@dataclass(frozen=True)
+class Built:
+    """A scheduler construction read from the code: registry name, arguments and parts."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...]
+    children: tuple[Built, ...]
+    line: int
+    origin: tuple[tuple[str, str], ...] = ()  # parameter → how the code computed it
+
+
+class ValueReader:
+    """The values of expressions, given the names bound so far; a dialect supplies the scheduler calls."""
+
+    def __init__(self, single_line: bool) -> None:
+        self.names: dict[str, Any] = {}
+        self.line = 1
+        self.single_line = single_line
+
+    def fail(self, message: str, param: str | None = None, schedule: str | None = None) -> SpecError:
+        where = "" if self.single_line else f"line {self.line}: "
+        return SpecError(f"{where}{message}", param, schedule)
+
+    # --- what a dialect supplies ---
+
+    def is_scheduler(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def scheduler_call(self, path: tuple[str, ...], node: ast.Call) -> Built | None:
+        raise NotImplementedError
+
+    def refuse_misspelt(self, path: tuple[str, ...], alone: bool) -> None:
+        raise NotImplementedError
+
+    # --- values ---
+
+    def value(self, node: ast.expr, schedule: str | None, param: str | None, alone: bool = False) -> Any:
+        """What an expression stands for: a number, text, a list, a Lambda, a Built scheduler or Unknown."""
+        if isinstance(node, ast.Constant):
+            if node.value is ... or isinstance(node.value, bytes | complex):
+                return Unknown(ast.unparse(node))
+            return node.value
+        if isinstance(node, ast.List | ast.Tuple):
+            return [self.value(item, schedule, param) for item in node.elts]
+        if isinstance(node, ast.Lambda):
+            return self.as_lambda(node, param or "lr_lambda", schedule)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            operand = self.value(node.operand, schedule, param)
+            if is_number(operand):
+                return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            return self.arithmetic(node, schedule, param)
+        if isinstance(node, ast.Call):
+            return self.call(node, schedule, param, alone)
+        if isinstance(node, ast.Name | ast.Attribute):
+            key = ast.unparse(node)
+            if key in self.names:
+                return self.names[key]
+            if isinstance(node, ast.Name) and (alone or self.is_scheduler(node.id)):  # a bare name: its defaults
+                return self.call(ast.Call(node, [], []), schedule, param, alone)
+        return Unknown(ast.unparse(node))
+
+    def arithmetic(self, node: ast.BinOp, schedule: str | None, param: str | None) -> Any:
+        left, right = self.value(node.left, schedule, param), self.value(node.right, schedule, param)
+        if not (is_number(left) and is_number(right)) or type(node.op) not in (*_ARITHMETIC, ast.Pow):
+            return Unknown(ast.unparse(node))
+        try:
+            if isinstance(node.op, ast.Pow):  # floats: a huge power overflows instead of being built
+                result = float(left) ** float(right)
+                return int(result) if isinstance(left, int) and isinstance(right, int) and right >= 0 else result
+            return _ARITHMETIC[type(node.op)](left, right)
+        except (ArithmeticError, ValueError) as error:
+            raise self.fail(f"{subject(schedule, param)}cannot compute {ast.unparse(node)}: {error}",
+                            param, schedule) from None
+
+    def call(self, node: ast.Call, schedule: str | None, param: str | None, alone: bool) -> Any:
+        path = dotted(node.func)
+        built = self.scheduler_call(path, node)
+        if built is not None:
+            return built
+        name = path[-1] if path else ""
+        function = name if path and (len(path) == 1 or path[0] in MATH_MODULES) else ""
+        if function in _NUMBER_FUNCTIONS and not node.keywords:
+            arguments = [self.value(arg, schedule, param) for arg in node.args]
+            if arguments and all(is_number(argument) for argument in arguments):
+                try:
+                    return _NUMBER_FUNCTIONS[function](*arguments)
+                except (ArithmeticError, ValueError, TypeError):
+                    pass
+        self.refuse_misspelt(path, alone)
+        return Unknown(ast.unparse(node))
+
+    def as_lambda(self, node: ast.Lambda, param: str, schedule: str | None = None) -> Lambda:
+        """A lambda of one argument (the scheduler's step counter) as a formula in epoch, or in step."""
+        arguments = node.args
+        if (len(arguments.args) != 1 or arguments.vararg or arguments.kwarg or arguments.kwonlyargs
+                or arguments.posonlyargs or arguments.defaults):
+            raise self.fail(f"{subject(schedule, param)}a multiplier takes one argument, the epoch: like "
+                            "lambda epoch: 0.95 ** epoch", param, schedule)
+        counter = arguments.args[0].arg
+        outside = {n.id for n in ast.walk(node.body) if isinstance(n, ast.Name)} & {"epoch", "step"} - {counter}
+        if outside:
+            raise self.fail(f"{subject(schedule, param)}lambda {counter}: uses {sorted(outside)[0]}, a name from "
+                            "outside the lambda that has no value here", param, schedule)
+        variable = "step" if "step" in counter.lower() or "iter" in counter.lower() else "epoch"
+        numbers_bound = {key: value for key, value in self.names.items() if is_number(value)}
+        body = _Rename(counter, variable, numbers_bound).visit(_copy(node.body))
+        text = ast.unparse(body)
+        try:
+            parse_formula(text)
+        except FormulaError as error:
+            raise self.fail(f"{subject(schedule, param)}{error} (in lambda {counter}: {ast.unparse(node.body)})",
+                            param, schedule) from None
+        return Lambda(text)
+
+
+class _Rename(ast.NodeTransformer):
+    """The lambda's argument becomes epoch (or step); `math.x` becomes x; numbers bound above are inlined."""
+
+    def __init__(self, counter: str, variable: str, numbers_bound: dict[str, float]) -> None:
+        self.counter, self.variable, self.numbers_bound = counter, variable, numbers_bound
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id == self.counter:
+            return ast.Name(self.variable, ast.Load())
+        if node.id in self.numbers_bound:
+            return ast.Constant(self.numbers_bound[node.id])
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if isinstance(node.value, ast.Name) and node.value.id in MATH_MODULES:
+            return ast.Name(node.attr, ast.Load())
+        return self.generic_visit(node)
+
+
+def _copy(node: ast.AST) -> ast.AST:
+    return ast.parse(ast.unparse(node), mode="eval").body
+
+
+def dotted(node: ast.expr) -> tuple[str, ...]:
+    """`torch.optim.lr_scheduler.StepLR` as its parts; () for anything that is not a dotted name."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return (node.id, *reversed(parts)) if isinstance(node, ast.Name) else ()
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def subject(schedule: str | None, param: str | None) -> str:
+    """The start of a message about one argument: 'StepLR: gamma: '."""
+    return "".join(f"{part}: " for part in (schedule, param) if part)
