@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 GAMMAS = [f"ExponentialLR(gamma={0.9 + i / 1000:.3f})" for i in range(32)]
 
-# name: (experiment options, schedules); each at or near a limit of lrviz/training/limits.py and lrviz/training/experiment.py
+# name: (experiment options, schedules); each at or near a limit of lrviz/training/limits.py and experiment.py
 REQUESTS: dict[str, tuple[dict, list[str]]] = {
     # the issue's link: now refused at once by the cost model (about 14 s of training estimated)
     "issue-link": ({"dataset": "classification", "samples": 200, "batch_size": 1, "epochs": 1000}, GAMMAS),

@@ -39,7 +39,7 @@ ADAM_STEP_US = 15.0  # Adam and AdamW do a dozen more array operations per step 
 STEP_US_PER_MODEL = {"linear": 0.4, "classification": 1.2}
 SAMPLE_NS = 16.0  # the four passes of an epoch (forward, gradient, mini-batch and epoch losses), per weight
 WEIGHTS = {"linear": 3, "classification": 22}  # (features + 1) × outputs of one model
-MAX_TRAINING_SECONDS = 6.0  # by the estimate: at a load average of 8 requests took up to 2.8× as long (README)
+MAX_TRAINING_SECONDS = 6.0  # by the estimate: at a load average of 8 requests took up to 2.8× as long (docs/security)
 
 
 def estimated_seconds(count: int, experiment: Experiment, updates: int = 0) -> float:
