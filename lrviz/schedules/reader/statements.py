@@ -10,9 +10,10 @@ import ast
 import textwrap
 
 from lrviz.schedules.formula import USER_TEXT
+from lrviz.schedules.markup import shown
 from lrviz.schedules.params import SpecError
 from lrviz.schedules.reader.torch_calls import TorchCalls
-from lrviz.schedules.reader.values import Built, Lambda, Unknown
+from lrviz.schedules.reader.values import MAX_WHOLE, Built, Lambda, Unknown
 
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try, ast.ClassDef,
              ast.AsyncFunctionDef)
@@ -65,6 +66,15 @@ def _without_prompts(text: str) -> str:
     return textwrap.dedent("\n".join(lines))
 
 
+def _refuse_huge_numbers(tree: ast.Module, reader: Reader) -> None:
+    """A written number beyond MAX_WHOLE (`0xfff…` of 4,000 digits) is refused before anything formats it."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and abs(node.value) > MAX_WHOLE:
+            reader.line = getattr(node, "lineno", 1)
+            raise reader.fail(f"{shown(node.value)} is larger than any schedule's (whole numbers up to 2**64 "
+                              "are read)")
+
+
 def read_code(text: str) -> Built:
     """The schedule a block of pasted code builds: its last scheduler. SpecError names the line and argument."""
     code = _without_prompts(text)
@@ -74,9 +84,10 @@ def read_code(text: str) -> Built:
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         line = getattr(error, "lineno", None)
         where = f"line {line}: " if line and not single_line else ""
-        shown = " ".join(code.split())
-        raise SpecError(f"{where}cannot read '{shown:.60}': {getattr(error, 'msg', error)}") from None
+        written = " ".join(code.split())
+        raise SpecError(f"{where}cannot read '{written:.60}': {getattr(error, 'msg', error)}") from None
     reader, last = Reader(single_line), None
+    _refuse_huge_numbers(tree, reader)
     try:
         for node in tree.body:
             if isinstance(node, _COMPOUND):

@@ -16,6 +16,7 @@ from typing import Any
 
 from torch.optim import lr_scheduler
 
+from lrviz.schedules.markup import shorten, shown
 from lrviz.schedules.reader.values import Built, Lambda, Unknown, ValueReader, dotted, is_number
 from lrviz.schedules.registry import REGISTRY
 
@@ -87,8 +88,8 @@ class TorchCalls(ValueReader):
         items = schedulers if isinstance(schedulers, list) else [schedulers]
         for item in items:
             if not isinstance(item, Built):
-                shown = item.text if isinstance(item, Unknown) else repr(item)
-                raise self.fail(f"{name}: schedulers holds {shown:.40}, which is not a scheduler built above",
+                what = shorten(item.text, 40) if isinstance(item, Unknown) else shown(item, 40)
+                raise self.fail(f"{name}: schedulers holds {what}, which is not a scheduler built above",
                                 "schedulers", name)
         return tuple(items)
 
@@ -111,8 +112,8 @@ class TorchCalls(ValueReader):
                 raise self.fail(f"{name}: {key} needs a number: {value.text:.60} has no value here", key, name)
             if key not in declared and key in _torch_defaults(name):
                 if value != _torch_defaults(name)[key]:
-                    raise self.fail(f"{name}: {key}={value!r:.40} is not modelled by lrviz (only torch's default, "
-                                    f"{_torch_defaults(name)[key]!r})", key, name)
+                    raise self.fail(f"{name}: {key}={shown(value, 40)} is not modelled by lrviz (only torch's "
+                                    f"default, {shown(_torch_defaults(name)[key])})", key, name)
                 continue
             params[key] = self.formula_or_value(name, key, value, declared.get(key))
         return params, tuple(origin)
@@ -128,7 +129,7 @@ class TorchCalls(ValueReader):
                 return value.formula
             if not isinstance(value, str):
                 raise self.fail(f"{name}: {key} needs a lambda, like lambda epoch: 0.95 ** epoch (got "
-                                f"{value!r:.40})", key, name)
+                                f"{shown(value, 40)})", key, name)
         if isinstance(value, Lambda | Built):
             raise self.fail(f"{name}: {key} needs a value, not a {type(value).__name__.lower()}", key, name)
         return tuple(value) if isinstance(value, list) else value
@@ -138,7 +139,7 @@ class TorchCalls(ValueReader):
             raise self.fail(f"{name}: {key} needs a number: {value.text:.60} has no value here", key, name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise self.fail(f"{name}: {key} must be a positive whole number, as torch requires (got "
-                            f"{value!r:.40})", key, name)
+                            f"{shown(value, 40)})", key, name)
         return value
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from lrviz.schedules.formula import FormulaError
 from lrviz.schedules.formula import parse as parse_formula
+from lrviz.schedules.markup import shorten
 from lrviz.schedules.params import SpecError
 
 # arithmetic a pasted argument may do on numbers (`1.0 / 3`, `int(0.3 * total)`), and the math it may call
@@ -22,6 +23,10 @@ _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mul
 _NUMBER_FUNCTIONS = {"int": int, "float": float, "round": round, "abs": abs, "min": min, "max": max,
                      "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "exp": math.exp, "log": math.log}
 MATH_MODULES = ("math", "np", "numpy")
+# Reading is part of the bounded request: every value it computes is small, checked before it is computed
+MAX_WHOLE = 2**64  # a whole number beyond it is no schedule's (step counts are far below); each operation O(1)
+MAX_LEAVES = 10_000  # numbers in one list, counted through lists that share their items (`b = [a, a, a, a]`)
+MAX_ROUND_DIGITS = 30  # round(5, -10**8) would build 10**(10**8)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class ValueReader:
         self.names: dict[str, Any] = {}
         self.line = 1
         self.single_line = single_line
+        self.sizes: dict[int, tuple[list, int]] = {}  # id of a list read → (the list, its numbers)
 
     def fail(self, message: str, param: str | None = None, schedule: str | None = None) -> SpecError:
         where = "" if self.single_line else f"line {self.line}: "
@@ -72,6 +78,27 @@ class ValueReader:
     def refuse_misspelt(self, path: tuple[str, ...], alone: bool) -> None:
         raise NotImplementedError
 
+    # --- bounds ---
+
+    def bounded(self, value: Any, node: ast.AST, schedule: str | None, param: str | None) -> Any:
+        """`value` if it is a small enough whole number (or any other value), else a one-line refusal."""
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_WHOLE:
+            raise self.fail(f"{subject(schedule, param)}{shorten(ast.unparse(node), 40)} is a whole number beyond "
+                            "2**64, larger than any schedule's", param, schedule)
+        if isinstance(value, complex):  # (-8) ** 0.5
+            raise self.fail(f"{subject(schedule, param)}{shorten(ast.unparse(node), 40)} is a complex number",
+                            param, schedule)
+        return value
+
+    def listed(self, items: list, schedule: str | None, param: str | None) -> list:
+        """A list whose numbers, counted through shared sublists, stay under MAX_LEAVES."""
+        count = sum(self.sizes[id(item)][1] if id(item) in self.sizes else 1 for item in items)
+        if count > MAX_LEAVES:
+            raise self.fail(f"{subject(schedule, param)}a list of more than {MAX_LEAVES:,} values (lists inside "
+                            "lists count every value they hold)", param, schedule)
+        self.sizes[id(items)] = (items, count)  # the list is kept, so its id is not reused
+        return items
+
     # --- values ---
 
     def value(self, node: ast.expr, schedule: str | None, param: str | None, alone: bool = False) -> Any:
@@ -79,9 +106,9 @@ class ValueReader:
         if isinstance(node, ast.Constant):
             if node.value is ... or isinstance(node.value, bytes | complex):
                 return Unknown(ast.unparse(node))
-            return node.value
+            return self.bounded(node.value, node, schedule, param)
         if isinstance(node, ast.List | ast.Tuple):
-            return [self.value(item, schedule, param) for item in node.elts]
+            return self.listed([self.value(item, schedule, param) for item in node.elts], schedule, param)
         if isinstance(node, ast.Lambda):
             return self.as_lambda(node, param or "lr_lambda", schedule)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
@@ -105,13 +132,25 @@ class ValueReader:
         if not (is_number(left) and is_number(right)) or type(node.op) not in (*_ARITHMETIC, ast.Pow):
             return Unknown(ast.unparse(node))
         try:
-            if isinstance(node.op, ast.Pow):  # floats: a huge power overflows instead of being built
-                result = float(left) ** float(right)
-                return int(result) if isinstance(left, int) and isinstance(right, int) and right >= 0 else result
-            return _ARITHMETIC[type(node.op)](left, right)
+            if isinstance(node.op, ast.Pow):
+                return self.bounded(self.power(left, right, node, schedule, param), node, schedule, param)
+            return self.bounded(_ARITHMETIC[type(node.op)](left, right), node, schedule, param)
+        except SpecError:
+            raise
         except (ArithmeticError, ValueError) as error:
             raise self.fail(f"{subject(schedule, param)}cannot compute {ast.unparse(node)}: {error}",
                             param, schedule) from None
+
+    def power(self, left: Any, right: Any, node: ast.BinOp, schedule: str | None, param: str | None) -> Any:
+        """Python's `left ** right`, exact for whole numbers as Python is, refused before it grows too big."""
+        if isinstance(left, int) and isinstance(right, int) and right >= 0 and abs(left) > 1:
+            if (abs(left).bit_length() - 1) * right > MAX_WHOLE.bit_length():
+                raise self.fail(f"{subject(schedule, param)}{shorten(ast.unparse(node), 40)} is a whole number "
+                                "beyond 2**64, larger than any schedule's", param, schedule)
+            return left**right
+        if isinstance(left, int) and isinstance(right, int) and right >= 0:  # 0, 1 or -1: small
+            return left**right
+        return float(left) ** float(right)  # floats: a huge power overflows instead of being built
 
     def call(self, node: ast.Call, schedule: str | None, param: str | None, alone: bool) -> Any:
         path = dotted(node.func)
@@ -123,10 +162,15 @@ class ValueReader:
         if function in _NUMBER_FUNCTIONS and not node.keywords:
             arguments = [self.value(arg, schedule, param) for arg in node.args]
             if arguments and all(is_number(argument) for argument in arguments):
+                if function == "round" and len(arguments) == 2 and abs(arguments[1]) > MAX_ROUND_DIGITS:
+                    raise self.fail(f"{subject(schedule, param)}{shorten(ast.unparse(node), 40)}: round() to "
+                                    f"more than {MAX_ROUND_DIGITS} digits is not read", param, schedule)
                 try:
-                    return _NUMBER_FUNCTIONS[function](*arguments)
+                    result = _NUMBER_FUNCTIONS[function](*arguments)
                 except (ArithmeticError, ValueError, TypeError):
                     pass
+                else:
+                    return self.bounded(result, node, schedule, param)
         self.refuse_misspelt(path, alone)
         return Unknown(ast.unparse(node))
 
