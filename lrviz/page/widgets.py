@@ -21,7 +21,7 @@ from lrviz.page import scales
 from lrviz.page.view import View
 from lrviz.page.view import valid as view_valid
 from lrviz.schedules import markup
-from lrviz.schedules.params import Param, RunContext, SpecError, check_all
+from lrviz.schedules.params import MAX_WHOLE_PARAM, Param, RunContext, SpecError, check_all
 from lrviz.schedules.registry import REGISTRY
 from lrviz.schedules.schedule import Resolved, Schedule, child_contexts, parse, resolve, schedule
 from lrviz.training.config import Config
@@ -301,6 +301,8 @@ def _slider_with_box(param: Param, value: float, ctx: RunContext, key: str, kwar
     box_kwargs = {"key": box_key, "on_change": _on_box, "args": (slot_id, param.name, box_key, key, (low, high))}
     box = {"value": _initial(box_key, value), "step": 1 if param.kind == "int" else _box_step(value),
            "format": None if param.kind == "int" else "%g"}
+    if param.kind == "int":  # beyond 2**53 the browser's box cannot hold a whole number exactly
+        box |= {"min_value": -MAX_WHOLE_PARAM, "max_value": MAX_WHOLE_PARAM}
     if not options and high <= low:  # a one-step run leaves a length nothing to slide over
         st.number_input(param.name, **box, **{**box_kwargs, "help": kwargs["help"]})
         return
@@ -335,13 +337,16 @@ def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: in
     elif param.kind in ("ints", "formula", "str"):
         text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         st.text_input(label, value=text, max_chars=200, **kwargs)
-    elif param.optional and param.kind == "int":
+    elif param.optional and param.kind == "int" and not (isinstance(value, int) and abs(value) > MAX_WHOLE_PARAM):
         st.number_input(label, min_value=int(low), max_value=max(int(high), value or 0), value=value, step=1,
                         placeholder=param.placeholder or None, **kwargs)
-    elif not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        st.text_input(label, value=str(value), **kwargs)  # a loaded value of the wrong type: show it as typed
+    elif (not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value)
+          or (param.kind == "int" and abs(value) > MAX_WHOLE_PARAM)):  # a number box raises beyond 2**53
+        shown = markup.shown(value) if isinstance(value, int) else str(value)  # str() of 4,300 digits raises
+        st.text_input(label, value=shown, **kwargs)  # a loaded value of the wrong type: show it as typed
     elif param.kind == "int" and high - low > NUMBER_INPUT_SPAN:
-        st.number_input(label, value=int(value), step=1, **kwargs)  # a seed or a sample count: typed
+        st.number_input(label, value=int(value), step=1, min_value=-MAX_WHOLE_PARAM, max_value=MAX_WHOLE_PARAM,
+                        **kwargs)  # a seed or a sample count: typed
     else:
         _slider_with_box(param, int(value) if param.kind == "int" else float(value), ctx, key, kwargs)
     if error:

@@ -18,6 +18,9 @@ from lrviz.schedules.formula import FormulaError, parse
 from lrviz.schedules.markup import shorten, shown
 
 MAX_MESSAGE = 400  # characters of an error message: whatever a user typed, a message stays one short line
+# every whole-number parameter ends here: far beyond any run's steps, and below 2**53, the largest whole number a
+# browser's number box (a JavaScript double) holds exactly
+MAX_WHOLE_PARAM = 10**12
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ class Param:
     def bounds(self, ctx: RunContext) -> tuple[float | None, float | None]:
         low = self.low(ctx) if callable(self.low) else self.low
         high = self.high(ctx) if callable(self.high) else self.high
+        if self.kind in ("int", "ints"):
+            low = -MAX_WHOLE_PARAM if low is None else max(low, -MAX_WHOLE_PARAM)
+            high = MAX_WHOLE_PARAM if high is None else min(high, MAX_WHOLE_PARAM)
         return low, high
 
     def slider_range(self, ctx: RunContext) -> tuple[float | None, float | None]:
@@ -115,8 +121,12 @@ class Param:
         what = "each value " if self.kind == "ints" else ""
         return what + self._bounds_text(ctx)
 
-    def _bounds_text(self, ctx: RunContext) -> str:
+    def _bounds_text(self, ctx: RunContext, value: float | None = None) -> str:
         low, high = self.bounds(ctx)
+        if self.kind in ("int", "ints") and (value is None or abs(value) <= MAX_WHOLE_PARAM):
+            # the whole-number cap is named only to a value beyond it: any other message keeps torch's range
+            low = None if low == -MAX_WHOLE_PARAM else low
+            high = None if high == MAX_WHOLE_PARAM else high
         parts = []
         if low is not None:
             parts.append(f"{'>' if self.low_open else '≥'} {_number(low)}")
@@ -127,7 +137,7 @@ class Param:
     def _range_error(self, value: float, ctx: RunContext) -> SpecError:
         subject = f"each value of {self.name}" if self.kind == "ints" else self.name
         why = f", {self.why}" if self.why else ""
-        return SpecError(f"{subject} must be {self._bounds_text(ctx)}{why} (got {_number(value)})", self.name)
+        return SpecError(f"{subject} must be {self._bounds_text(ctx, value)}{why} (got {_number(value)})", self.name)
 
     def _check_number(self, value: float, ctx: RunContext) -> None:
         if isinstance(value, float) and not math.isfinite(value):

@@ -90,7 +90,12 @@ def parse(text: str) -> Schedule:
         raise SpecError("empty schedule: write one like StepLR(step_size=4, gamma=0.9)")
     if len(text) > MAX_SPEC_LENGTH:
         raise SpecError(f"schedule text is longer than {MAX_SPEC_LENGTH} characters")
-    return _from_built(read_code(text))
+    read = _from_built(read_code(text))
+    written = len(str(read))  # names and lists written out: what the link and the page's box must hold
+    if written > MAX_SPEC_LENGTH:
+        raise SpecError(f"the schedule written out is {written:,} characters: longer than {MAX_SPEC_LENGTH} "
+                        "characters, too long to train and share")
+    return read
 
 
 @dataclass(frozen=True)
