@@ -124,8 +124,14 @@ def test_bare_names_are_schedules_with_their_defaults_in_lrvizs_own_form():
 
 
 def test_the_last_scheduler_assigned_is_the_schedule():
-    code = "a = StepLR(optimizer, step_size=3)\nb = ExponentialLR(optimizer, gamma=0.5)\nc = 5"
+    code = "a = StepLR(optimizer_d, step_size=3)\nb = ExponentialLR(optimizer_g, gamma=0.5)\nc = 5"
     assert lrviz.parse(code) == lrviz.parse("ExponentialLR(gamma=0.5)")
+
+
+def test_a_second_scheduler_on_the_same_optimizer_is_refused_as_torch_applies_both():
+    code = "a = StepLR(optimizer, step_size=3)\nb = ExponentialLR(optimizer, gamma=0.5)"
+    with pytest.raises(SpecError, match="line 1's StepLR and line 2's ExponentialLR are both built on optimizer"):
+        lrviz.parse(code)
 
 
 @pytest.mark.parametrize("code, message", [
@@ -134,7 +140,7 @@ def test_the_last_scheduler_assigned_is_the_schedule():
     ("opt = SGD(model.parameters(), lr=0.1)\nsched = StepLR(opt, step_size=args.step, gamma=0.1)",
      "line 2: StepLR: step_size needs a number: args.step has no value here"),
     ("StepLR(optimizer, 30, step_size=3)", "StepLR: step_size is given twice, by position and by keyword"),
-    ("a = ExponentialLR(optimizer, 0.9)\nb = StepLR(optimizer, step_size=3, gamma=-2)",
+    ("opt = SGD(params, lr=0.1)\nb = StepLR(optimizer, step_size=3, gamma=-2)",
      "line 2: StepLR: gamma must be ≥ 0 (got -2)"),
     ("warmup = LinearLR(optimizer, start_factor=0.1)\nSequentialLR(optimizer, [warmup, decay], milestones=[5])",
      "line 2: SequentialLR: schedulers holds decay, which is not a scheduler built above"),

@@ -41,6 +41,7 @@ class Schedule:
     # where pasted code built it (0: a one-line text), and how the code computed a parameter, for messages
     line: int = field(default=0, compare=False, repr=False)
     origin: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False)  # what the reading chose, to show
 
     @property
     def spec(self) -> SchedulerSpec:
@@ -80,7 +81,7 @@ def _from_built(built: Built, depth: int = 1) -> Schedule:
     if depth > MAX_NESTING:
         raise SpecError(f"schedules nest deeper than {MAX_NESTING} levels")
     children = tuple(_from_built(child, depth + 1) for child in built.children)
-    return Schedule(built.name, built.params, children, built.line, built.origin)
+    return Schedule(built.name, built.params, children, built.line, built.origin, built.notes)
 
 
 def parse(text: str) -> Schedule:

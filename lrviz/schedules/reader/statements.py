@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from dataclasses import replace
 
 from lrviz.schedules.formula import USER_TEXT
-from lrviz.schedules.markup import shown
+from lrviz.schedules.markup import shorten, shown
 from lrviz.schedules.params import SpecError
 from lrviz.schedules.reader.torch_calls import TorchCalls
-from lrviz.schedules.reader.values import MAX_WHOLE, Built, Lambda, Unknown
+from lrviz.schedules.reader.values import Built, Lambda, Unknown, dotted, is_number
 
-_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try, ast.ClassDef,
-             ast.AsyncFunctionDef)
+_PRINTABLE = 14_000  # bits: str() of an int over 4,300 digits raises ValueError
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_SKIPPED = (ast.AsyncFunctionDef, ast.AsyncWith, ast.Match)
 
 
 class Reader(TorchCalls):
-    """Reads a block statement by statement, keeping the names each assignment binds."""
+    """Reads a block statement by statement, keeping the names each assignment binds, in Python's order."""
+
+    def statements(self, body: list[ast.stmt]) -> Built | None:
+        """The last scheduler the statements build, reading into blocks as Python runs them."""
+        last = None
+        for node in body:
+            last = self.statement(node) or last
+        return last
 
     def statement(self, node: ast.stmt) -> Built | None:
         """Bind what an assignment builds; return the scheduler a statement builds, if any."""
@@ -33,13 +42,80 @@ class Reader(TorchCalls):
             for target in targets:
                 self.bind_target(target, value)
             return value if isinstance(value, Built) else None
-        if isinstance(node, ast.FunctionDef):
-            self.names[node.name] = self.function(node)
+        if isinstance(node, ast.AugAssign):  # `step_size *= 2` is `step_size = step_size * 2`
+            current = ast.parse(ast.unparse(node.target), mode="eval").body
+            value = self.value(ast.BinOp(current, node.op, node.value), None, None)
+            self.bind_target(node.target, value)
             return None
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and self.builds_scheduler(node):
+            return self.statements(node.body)  # `def configure_optimizers(self):`, a LightningModule
+        if isinstance(node, ast.FunctionDef):
+            self.bind_target(ast.Name(node.name), self.function(node))
+            return None
+        if isinstance(node, ast.Return) and node.value is not None:
+            return self.returned(node.value)
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call | ast.Name | ast.Attribute):
             value = self.value(node.value, None, None, alone=self.single_line)
             return value if isinstance(value, Built) else None
-        return None  # imports, the training loop, `scheduler.step()`: not read, never run
+        if isinstance(node, ast.If):
+            return self.branch(node)
+        if isinstance(node, ast.Try | ast.TryStar):  # the code that runs when nothing raises
+            return self.statements([*node.body, *node.orelse, *node.finalbody])
+        if isinstance(node, ast.With):
+            return self.statements(node.body)
+        if isinstance(node, (*_LOOPS, *_SKIPPED)):
+            self.unknown_inside(node)  # the training loop: not run, so what it binds has no value here
+        return None  # imports, `scheduler.step()`: not read, never run
+
+    def builds_scheduler(self, node: ast.AST) -> bool:
+        return any(isinstance(call, ast.Call) and dotted(call.func) and self.is_scheduler(dotted(call.func)[-1])
+                   for call in ast.walk(node))
+
+    def branch(self, node: ast.If) -> Built | None:
+        """The branch Python takes when the condition has a value here; else the first, and the reading says so."""
+        condition = self.value(node.test, None, None)
+        if is_number(condition) or isinstance(condition, bool):
+            chosen = node.body if condition else node.orelse
+        else:
+            chosen = node.body
+            self.notes.append(f"line {node.lineno}: read the first branch of `if {shorten(ast.unparse(node.test), 40)}"
+                              "`, whose condition has no value here")
+        for other in node.orelse if chosen is node.body else node.body:
+            self.unknown_inside(other, taken=False)
+        self.line = node.lineno
+        return self.statements(chosen)
+
+    def unknown_inside(self, node: ast.AST, taken: bool = True) -> None:
+        """Names a block not read binds: a loop may have bound them any number of times."""
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
+                targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
+                for target in targets:
+                    if taken or ast.unparse(target) not in self.names:
+                        where = "a loop" if taken else "a branch not read"
+                        self.bind_target(target, Unknown(f"{ast.unparse(target)} (set in {where}, line "
+                                                         f"{inner.lineno})"))
+
+    def returned(self, node: ast.expr) -> Built | None:
+        """`return scheduler`, `return [optimizer], [scheduler]`, or Lightning's
+        `{"optimizer": ..., "lr_scheduler": {"scheduler": ..., "interval": "step"}}`."""
+        if isinstance(node, ast.Dict):
+            entries = {key.value: value for key, value in zip(node.keys, node.values, strict=True)
+                       if isinstance(key, ast.Constant)}
+            interval = entries.get("interval")
+            if isinstance(interval, ast.Constant) and interval.value in ("step", "epoch"):
+                per = "per batch (each optimizer step)" if interval.value == "step" else "per epoch"
+                self.notes.append(f"line {node.lineno}: Lightning's interval='{interval.value}' steps the scheduler "
+                                  f"{per}: set the run's stepping to match")
+            inner = entries.get("lr_scheduler", entries.get("scheduler"))
+            return self.returned(inner) if inner is not None else None
+        if isinstance(node, ast.Tuple | ast.List):
+            found = [self.returned(item) for item in node.elts]
+            return next((built for built in reversed(found) if built is not None), None)
+        value = self.value(node, None, None)
+        if isinstance(value, list):
+            return next((item for item in reversed(value) if isinstance(item, Built)), None)
+        return value if isinstance(value, Built) else None
 
     def bind_target(self, target: ast.expr, value: object) -> None:
         """`name = value`, `self.name = value`, and `a, b = 1, 5` item by item."""
@@ -48,7 +124,9 @@ class Reader(TorchCalls):
             for index, element in enumerate(target.elts):
                 self.bind_target(element, Unknown(ast.unparse(element)) if items is None else items[index])
         else:
-            self.names[ast.unparse(target)] = value
+            key = ast.unparse(target)
+            self.refuse_late_binding(key, value)
+            self.names[key] = value
 
     def function(self, node: ast.FunctionDef) -> Lambda | Unknown:
         """`def warmup(epoch): return ...` reads as the lambda it could have been."""
@@ -67,12 +145,12 @@ def _without_prompts(text: str) -> str:
 
 
 def _refuse_huge_numbers(tree: ast.Module, reader: Reader) -> None:
-    """A written number beyond MAX_WHOLE (`0xfff…` of 4,000 digits) is refused before anything formats it."""
+    """A written number Python cannot print (`0xfff…` of 4,000 hex digits) is refused before anything formats it;
+    smaller ones are judged where they are used, and what the code computes from them is bounded (values)."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, int) and abs(node.value) > MAX_WHOLE:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and node.value.bit_length() > _PRINTABLE:
             reader.line = getattr(node, "lineno", 1)
-            raise reader.fail(f"{shown(node.value)} is larger than any schedule's (whole numbers up to 2**64 "
-                              "are read)")
+            raise reader.fail(f"{shown(node.value)} is larger than any schedule's")
 
 
 def read_code(text: str) -> Built:
@@ -86,15 +164,14 @@ def read_code(text: str) -> Built:
         where = f"line {line}: " if line and not single_line else ""
         written = " ".join(code.split())
         raise SpecError(f"{where}cannot read '{written:.60}': {getattr(error, 'msg', error)}") from None
-    reader, last = Reader(single_line), None
+    reader = Reader(single_line)
     _refuse_huge_numbers(tree, reader)
     try:
-        for node in tree.body:
-            if isinstance(node, _COMPOUND):
-                continue  # the training loop and the like: read no further into it
-            last = reader.statement(node) or last
+        last = reader.statements(tree.body)
+        if last is not None:
+            reader.refuse_others_on_the_optimizer(last)
     except RecursionError:  # `1+1+...+1` a thousand times: Python parses it, walking it recurses too deep
         raise reader.fail("the code nests too deeply to be read") from None
     if last is None:
         raise SpecError("no scheduler in the code: build one, like scheduler = StepLR(optimizer, step_size=30)")
-    return last
+    return replace(last, notes=tuple(reader.notes)) if reader.notes else last

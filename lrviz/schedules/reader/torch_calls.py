@@ -14,6 +14,7 @@ import inspect
 from functools import cache
 from typing import Any
 
+from torch import nn
 from torch.optim import lr_scheduler
 
 from lrviz.schedules.markup import shorten, shown
@@ -42,6 +43,8 @@ class TorchCalls(ValueReader):
 
     def refuse_misspelt(self, path: tuple[str, ...], alone: bool) -> None:
         name = path[-1] if path else ""
+        if hasattr(nn, name) or path[:-1] not in MODULE_PATHS:  # `model = nn.Linear(32, 64)` is no LinearLR
+            return
         if path and (alone or difflib.get_close_matches(name, REGISTRY, n=1, cutoff=0.85)):
             close = difflib.get_close_matches(name, REGISTRY, n=1)
             hint = f"did you mean {close[0]}? " if close else ""

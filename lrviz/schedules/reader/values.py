@@ -12,9 +12,9 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from lrviz.schedules.formula import FormulaError
+from lrviz.schedules.formula import VARIABLES, FormulaError
 from lrviz.schedules.formula import parse as parse_formula
-from lrviz.schedules.markup import shorten
+from lrviz.schedules.markup import shorten, shown
 from lrviz.schedules.params import SpecError
 
 # arithmetic a pasted argument may do on numbers (`1.0 / 3`, `int(0.3 * total)`), and the math it may call
@@ -23,6 +23,8 @@ _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mul
 _NUMBER_FUNCTIONS = {"int": int, "float": float, "round": round, "abs": abs, "min": min, "max": max,
                      "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "exp": math.exp, "log": math.log}
 MATH_MODULES = ("math", "np", "numpy")
+_COMPARE = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
+            ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
 # Reading is part of the bounded request: every value it computes is small, checked before it is computed
 MAX_WHOLE = 2**64  # a whole number beyond it is no schedule's (step counts are far below); each operation O(1)
 MAX_LEAVES = 10_000  # numbers in one list, counted through lists that share their items (`b = [a, a, a, a]`)
@@ -52,6 +54,7 @@ class Built:
     children: tuple[Built, ...]
     line: int
     origin: tuple[tuple[str, str], ...] = ()  # parameter → how the code computed it
+    notes: tuple[str, ...] = ()  # what the reading chose where Python's run would decide (an `if` branch)
 
 
 class ValueReader:
@@ -62,6 +65,9 @@ class ValueReader:
         self.line = 1
         self.single_line = single_line
         self.sizes: dict[int, tuple[list, int]] = {}  # id of a list read → (the list, its numbers)
+        self.notes: list[str] = []
+        self.captured: dict[str, tuple[Any, int]] = {}  # a name a lambda reads → its value then, and the line
+        self.constructed: list[tuple[Built, str | None]] = []  # every scheduler built, and its optimizer
 
     def fail(self, message: str, param: str | None = None, schedule: str | None = None) -> SpecError:
         where = "" if self.single_line else f"line {self.line}: "
@@ -99,6 +105,33 @@ class ValueReader:
         self.sizes[id(items)] = (items, count)  # the list is kept, so its id is not reused
         return items
 
+    # --- what torch would do that one schedule cannot show ---
+
+    def refuse_late_binding(self, key: str, value: Any) -> None:
+        """A lambda reads a name when torch calls it, after the whole block: a later value is the one used."""
+        if key in self.captured and not _same(self.captured[key][0], value):
+            before, line = self.captured[key]
+            raise self.fail(f"{key} is set again after the lambda on line {line} uses it: Python's lambda would "
+                            f"read {shown(value, 30)} when the scheduler calls it, not {shown(before, 30)}; set "
+                            f"{key} once, before the lambda")
+
+    def refuse_others_on_the_optimizer(self, last: Built) -> None:
+        """torch applies every scheduler built on an optimizer (a LinearLR's constructor already scales the lr);
+        one schedule is drawn, so another one beside it is refused."""
+        parts, stack = set(), [last]
+        while stack:
+            built = stack.pop()
+            parts.add(id(built))
+            stack.extend(built.children)
+        ours = next((optimizer for built, optimizer in self.constructed if built is last), None)
+        for built, optimizer in self.constructed:
+            if id(built) not in parts and (optimizer is None or ours is None or optimizer == ours):
+                where, ours_where = (f"line {b.line}'s " if b.line else "" for b in (built, last))
+                on = optimizer or "the optimizer"
+                raise SpecError(f"{where}{built.name} and {ours_where}{last.name} are both built on {on}: torch "
+                                f"applies both to its lr; pass both to SequentialLR or ChainedScheduler, or "
+                                "paste one", schedule=built.name)
+
     # --- values ---
 
     def value(self, node: ast.expr, schedule: str | None, param: str | None, alone: bool = False) -> Any:
@@ -106,7 +139,7 @@ class ValueReader:
         if isinstance(node, ast.Constant):
             if node.value is ... or isinstance(node.value, bytes | complex):
                 return Unknown(ast.unparse(node))
-            return self.bounded(node.value, node, schedule, param)
+            return node.value  # a written number has at most 4,300 digits (statements); what it computes is bounded
         if isinstance(node, ast.List | ast.Tuple):
             return self.listed([self.value(item, schedule, param) for item in node.elts], schedule, param)
         if isinstance(node, ast.Lambda):
@@ -117,6 +150,10 @@ class ValueReader:
                 return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BinOp):
             return self.arithmetic(node, schedule, param)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+            left, right = self.value(node.left, schedule, param), self.value(node.comparators[0], schedule, param)
+            if is_number(left) and is_number(right):
+                return _COMPARE[type(node.ops[0])](left, right)
         if isinstance(node, ast.Call):
             return self.call(node, schedule, param, alone)
         if isinstance(node, ast.Name | ast.Attribute):
@@ -156,6 +193,7 @@ class ValueReader:
         path = dotted(node.func)
         built = self.scheduler_call(path, node)
         if built is not None:
+            self.constructed.append((built, _optimizer(node)))
             return built
         name = path[-1] if path else ""
         function = name if path and (len(path) == 1 or path[0] in MATH_MODULES) else ""
@@ -188,14 +226,36 @@ class ValueReader:
                             "outside the lambda that has no value here", param, schedule)
         variable = "step" if "step" in counter.lower() or "iter" in counter.lower() else "epoch"
         numbers_bound = {key: value for key, value in self.names.items() if is_number(value)}
-        body = _Rename(counter, variable, numbers_bound).visit(_copy(node.body))
+        rename = _Rename(counter, variable, numbers_bound)
+        body = rename.visit(_copy(node.body))
         text = ast.unparse(body)
         try:
             parse_formula(text)
         except FormulaError as error:
             raise self.fail(f"{subject(schedule, param)}{error} (in lambda {counter}: {ast.unparse(node.body)})",
                             param, schedule) from None
+        self.refuse_inexact(body, counter, f"{subject(schedule, param)}lambda {counter}: "
+                            f"{shorten(ast.unparse(node.body), 60)}", schedule, param)
+        for name in rename.inlined:  # read when torch calls the lambda: a later value would be the one used
+            self.captured.setdefault(name, (numbers_bound[name], self.line))
         return Lambda(text)
+
+    def refuse_inexact(self, body: ast.expr, counter: str, what: str, schedule: str | None,
+                       param: str | None) -> None:  # fmt: skip
+        """Python computes a lambda's whole numbers exactly; lrviz's formulas in floats, exact up to 2**53 only.
+        Refused where they could differ: a whole number beyond 2**53, or `%` and `//` of a power."""
+        for inner in ast.walk(body):
+            names = {n.id for n in ast.walk(inner) if isinstance(n, ast.Name)}
+            if not names & set(VARIABLES) and isinstance(inner, ast.BinOp | ast.Constant):
+                value = self.value(inner, schedule, param)
+                if isinstance(value, int) and abs(value) > 2**53:
+                    raise self.fail(f"{what}: {shorten(ast.unparse(inner), 30)} is a whole number beyond 2**53, "
+                                    "exact in Python but a float in lrviz's formulas", param, schedule)
+        for inner in ast.walk(body):
+            if (isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Mod | ast.FloorDiv)
+                    and any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(inner.left))):
+                raise self.fail(f"{what}: % and // of a power are exact in Python but computed in floats by "
+                                "lrviz's formulas", param, schedule)
 
 
 class _Rename(ast.NodeTransformer):
@@ -203,11 +263,13 @@ class _Rename(ast.NodeTransformer):
 
     def __init__(self, counter: str, variable: str, numbers_bound: dict[str, float]) -> None:
         self.counter, self.variable, self.numbers_bound = counter, variable, numbers_bound
+        self.inlined: set[str] = set()
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id == self.counter:
             return ast.Name(self.variable, ast.Load())
         if node.id in self.numbers_bound:
+            self.inlined.add(node.id)
             return ast.Constant(self.numbers_bound[node.id])
         return node
 
@@ -219,6 +281,17 @@ class _Rename(ast.NodeTransformer):
 
 def _copy(node: ast.AST) -> ast.AST:
     return ast.parse(ast.unparse(node), mode="eval").body
+
+
+def _optimizer(node: ast.Call) -> str | None:
+    """The optimizer a scheduler call is built on, as written (`optimizer`, `self.opt`), if it names one."""
+    keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+    first = keywords.get("optimizer", node.args[0] if node.args else None)
+    return ast.unparse(first) if first is not None and dotted(first) else None
+
+
+def _same(before: Any, after: Any) -> bool:
+    return before is after or (type(before) is type(after) and is_number(before) and before == after)
 
 
 def dotted(node: ast.expr) -> tuple[str, ...]:
