@@ -28,6 +28,8 @@ HOW_TO_READ = (
     "mini-batch's loss (faint) beside the loss on the whole training set."
 )
 
+MAX_NOTICES = 5  # notices a link raises that the page shows one by one
+
 
 def header() -> None:
     st.html(STYLE)
@@ -38,5 +40,9 @@ def header() -> None:
     st.markdown(INTRO)
     with st.expander("How to read the charts"):
         st.markdown(HOW_TO_READ)
-    for notice in ui.state().pop("notices", []):
+    notices = ui.state().pop("notices", [])
+    for notice in notices[:MAX_NOTICES]:
         st.warning(f"Not loaded: {markup.markdown_text(notice, 400)}", icon=":material/warning:")
+    if len(notices) > MAX_NOTICES:  # one link could raise hundreds
+        st.warning(f"Not loaded either: {len(notices) - MAX_NOTICES:,} more settings or schedules of this link",
+                   icon=":material/warning:")

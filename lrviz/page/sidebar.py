@@ -9,7 +9,7 @@ from lrviz.page.figures import palette
 from lrviz.schedules import markup
 from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.registry import REGISTRY
-from lrviz.schedules.schedule import MAX_SPEC_LENGTH, Resolved, parse, resolve
+from lrviz.schedules.schedule import MAX_SPEC_LENGTH, Resolved, parse, reading_notes, resolve
 from lrviz.training.experiment import EXPERIMENT_PARAMS, MAX_EPOCHS, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
 from lrviz.training.presets import PRESETS
 
@@ -52,7 +52,7 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) ->
         if spec.composite:
             parts_editor(slot, ui.part_contexts(slot, ctx))
         if "" in errors:
-            st.error(errors[""], icon=":material/error:")
+            st.error(markup.markdown_text(errors[""], 400), icon=":material/error:")  # a part's error quotes user text
         left, right = st.columns(2)
         left.button("Duplicate", key=f"dup{slot['id']}", on_click=ui.duplicate_slot, args=(slot["id"],),
                     icon=":material/content_copy:", width="stretch")
@@ -114,6 +114,9 @@ def paste_code_box(experiment: Experiment | None) -> None:
             return
         ui.add_schedule(code)
         ui.state()["pasted"] = str(pasted_schedule)
+        ui.state()["pasted_notes"] = reading_notes(pasted_schedule, experiment.context())
         st.rerun()
     if ui.state().get("pasted"):
         st.code(ui.state()["pasted"], language="python", wrap_lines=True)
+        for note in ui.state().get("pasted_notes", []):  # how the code was read: a branch, the lambda's counter
+            st.caption(markup.markdown_text(note, 300))

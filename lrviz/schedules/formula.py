@@ -23,7 +23,9 @@ warnings.filterwarnings("ignore", category=SyntaxWarning, module=re.escape(USER_
 MAX_LENGTH = 200
 MAX_NODES = 120  # also bounds the recursion of evaluating and unparsing a formula
 MAX_DEPTH = 24  # brackets inside brackets
-VARIABLES = ("epoch", "step")
+# t is torch's own counter, what LambdaLR passes its lambda: the number of scheduler.step() calls (the epoch in a
+# run stepped per epoch, the optimizer step in one stepped per batch); a pasted lambda's argument reads as t
+VARIABLES = ("epoch", "step", "t")
 
 FUNCTIONS: dict[str, Callable[..., float]] = {
     "abs": abs,
@@ -208,12 +210,14 @@ def _where(epoch: float, step: float) -> str:
     return f"at epoch {epoch:g}, step {step:g}"
 
 
-def evaluate(tree: ast.Expression, epoch: float, step: float, param: str | None = None) -> float:
+def evaluate(tree: ast.Expression, epoch: float, step: float, param: str | None = None,
+             counter: float | None = None) -> float:  # fmt: skip
     """Value of a checked formula; FormulaError (saying where, naming `param`) if it cannot be computed
-    or is not finite."""
+    or is not finite. `counter` is t, the scheduler's own count (the epoch if not given)."""
     name = param or "formula"
     try:
-        value = _evaluate(tree, {"epoch": float(epoch), "step": float(step)})
+        t = float(epoch if counter is None else counter)
+        value = _evaluate(tree, {"epoch": float(epoch), "step": float(step), "t": t})
     except (ArithmeticError, ValueError, TypeError) as error:
         raise FormulaError(f"{name} cannot be computed {_where(epoch, step)}: {_reason(error)}", param) from None
     if not math.isfinite(value):
@@ -244,6 +248,8 @@ def to_python(text: str, per_batch: bool = False, steps_per_epoch: int = 1) -> s
         def visit_Name(self, node: ast.Name) -> ast.AST:
             if node.id in CONSTANTS:
                 return math_attribute(node.id)
+            if node.id == "t":  # the counter: the lambda's own argument
+                return ast.Name("step" if per_batch else "epoch", ast.Load())
             return derived if node.id == other else node
 
         def visit_Call(self, node: ast.Call) -> ast.AST:
@@ -279,7 +285,7 @@ class Formula:
             step, epoch = counter, counter // self.steps_per_epoch
         else:
             epoch, step = counter, counter * self.steps_per_epoch
-        value = evaluate(self._tree, epoch, step, self.param)
+        value = evaluate(self._tree, epoch, step, self.param, counter)
         if value < 0:
             raise FormulaError(f"{self.param or 'formula'} is negative ({value:g}) {_where(epoch, step)}", self.param)
         return value

@@ -17,10 +17,18 @@ _AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www\.|@)")
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # CommonMark lets a backslash escape each of these
 
 
+# invisible characters that reorder or hide text (bidi controls, zero-width spaces and joiners, soft hyphen, BOM):
+# echoed raw they make a message read differently from what was typed, so they are shown as their escapes
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                        "\ufff9-\ufffb\x00-\x1f\x7f-\x9f]")
+
+
 def shorten(text: object, limit: int = MAX_ECHO) -> str:
-    """`text` on one line, at most `limit` characters, and encodable (no lone surrogates)."""
+    """`text` on one line, at most `limit` characters, encodable (no lone surrogates), with invisible characters
+    written as escapes (`\\u202e`)."""
     line = " ".join(str(text).split())
     line = line.encode("utf-8", "backslashreplace").decode("utf-8")
+    line = _INVISIBLE.sub(lambda found: f"\\u{ord(found.group(0)):04x}", line)
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

@@ -117,7 +117,7 @@ class Param:
         if self.kind == "bool":
             return "True or False"
         if self.kind == "formula":
-            return "a formula in epoch and step"
+            return "a formula in epoch, step and t (the scheduler's own counter)"
         what = "each value " if self.kind == "ints" else ""
         return what + self._bounds_text(ctx)
 

@@ -8,6 +8,7 @@ that can build the real torch scheduler, print its code and list its markers.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import itertools
 import numbers
@@ -17,6 +18,8 @@ from typing import Any
 
 from torch.optim import Optimizer
 
+from lrviz.schedules.formula import FormulaError
+from lrviz.schedules.formula import parse as parse_formula
 from lrviz.schedules.params import RunContext, SpecError, check_all
 from lrviz.schedules.reader import Built, read_code
 from lrviz.schedules.registry import REGISTRY, Scheduler, SchedulerSpec
@@ -97,6 +100,27 @@ def parse(text: str) -> Schedule:
         raise SpecError(f"the schedule written out is {written:,} characters: longer than {MAX_SPEC_LENGTH} "
                         "characters, too long to train and share")
     return read
+
+
+def reading_notes(sched: Schedule, ctx: RunContext) -> list[str]:
+    """What a person should know about how pasted code was read for this run: a branch chosen, and which counter
+    a lambda's argument (t) is."""
+    notes = list(sched.notes)
+    formulas = [value for child in (sched, *sched.children) for _, value in child.params
+                if isinstance(value, str) and "t" in _formula_names(value)]
+    if formulas:
+        which = "the optimizer step (this run steps per batch)" if ctx.per_batch else \
+            "the epoch (this run steps per epoch)"
+        notes.append(f"t, the lambda's argument, is torch's counter: the number of scheduler.step() calls, here "
+                     f"{which}")
+    return notes
+
+
+def _formula_names(text: str) -> set[str]:
+    try:
+        return {node.id for node in ast.walk(parse_formula(text)) if isinstance(node, ast.Name)}
+    except FormulaError:
+        return set()
 
 
 @dataclass(frozen=True)

@@ -213,18 +213,18 @@ class ValueReader:
         return Unknown(ast.unparse(node))
 
     def as_lambda(self, node: ast.Lambda, param: str, schedule: str | None = None) -> Lambda:
-        """A lambda of one argument (the scheduler's step counter) as a formula in epoch, or in step."""
+        """A lambda of one argument (the scheduler's step counter) as a formula in t, that counter."""
         arguments = node.args
         if (len(arguments.args) != 1 or arguments.vararg or arguments.kwarg or arguments.kwonlyargs
                 or arguments.posonlyargs or arguments.defaults):
             raise self.fail(f"{subject(schedule, param)}a multiplier takes one argument, the epoch: like "
                             "lambda epoch: 0.95 ** epoch", param, schedule)
         counter = arguments.args[0].arg
-        outside = {n.id for n in ast.walk(node.body) if isinstance(n, ast.Name)} & {"epoch", "step"} - {counter}
+        outside = {n.id for n in ast.walk(node.body) if isinstance(n, ast.Name)} & set(VARIABLES) - {counter}
         if outside:
             raise self.fail(f"{subject(schedule, param)}lambda {counter}: uses {sorted(outside)[0]}, a name from "
                             "outside the lambda that has no value here", param, schedule)
-        variable = "step" if "step" in counter.lower() or "iter" in counter.lower() else "epoch"
+        variable = "t"  # torch passes its counter, whatever the argument's name (`lambda step:` stepped per epoch)
         numbers_bound = {key: value for key, value in self.names.items() if is_number(value)}
         rename = _Rename(counter, variable, numbers_bound)
         body = rename.visit(_copy(node.body))
@@ -259,7 +259,7 @@ class ValueReader:
 
 
 class _Rename(ast.NodeTransformer):
-    """The lambda's argument becomes epoch (or step); `math.x` becomes x; numbers bound above are inlined."""
+    """The lambda's argument becomes t, torch's counter; `math.x` becomes x; numbers bound above are inlined."""
 
     def __init__(self, counter: str, variable: str, numbers_bound: dict[str, float]) -> None:
         self.counter, self.variable, self.numbers_bound = counter, variable, numbers_bound
