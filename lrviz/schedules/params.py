@@ -241,7 +241,9 @@ def _number_from_text(name: str, text: str) -> int | float | str:
 
 def _number(value: float) -> str:
     """1,000 for whole numbers, 0.001 or 1e-06 otherwise; a huge integer is shortened."""
-    if isinstance(value, int) and abs(value) > 10**15:
+    if isinstance(value, int) and abs(value) <= 10**30:  # 9,007,199,254,740,993: every digit matters
+        return f"{value:,}"
+    if isinstance(value, int):
         if abs(value).bit_length() > 14_000:  # str() of over 4,300 digits raises: count them from the bits
             sign = "a negative" if value < 0 else "a"
             return f"{sign} number of about {round(abs(value).bit_length() * math.log10(2)):,} digits"
