@@ -169,3 +169,44 @@ def test_a_link_with_many_bad_schedules_shows_five_notices_and_a_count():
     warnings = [warning.value for warning in app.warning]
     assert len(warnings) == 6 and warnings[-1].startswith("Not loaded either: 4 more")
     assert not app.exception
+
+
+def test_code_as_it_sits_in_a_script_dedent_and_doctest_output():
+    copied_from_an_else = ("def lr_lambda(epoch):\n            return 0.9 ** epoch\n"
+                           "        scheduler = LambdaLR(optimizer, lr_lambda)")
+    assert str(lrviz.parse(copied_from_an_else)) == "LambdaLR(lr_lambda='0.9 ** t')"
+    doctest = (">>> scheduler = StepLR(optimizer, 3)\n>>> scheduler.get_last_lr()\n[0.1]\n"
+               ">>> scheduler = StepLR(optimizer, 4)\nTraceback (most recent call last):")
+    with pytest.raises(SpecError, match="line 1's StepLR and line 4's StepLR"):  # line numbers kept
+        lrviz.parse(doctest)
+
+
+def test_the_pasted_optimizers_lr_is_named_beside_the_run_lr():
+    code = "opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)\nscheduler = StepLR(opt, 3)"
+    sched = lrviz.parse(code)
+    assert sched.lr == 0.01
+    ctx = lrviz.Experiment.create(lr=0.1).context()
+    assert reading_notes(sched, ctx) == ["the pasted optimizer has lr=0.01; this schedule trains with the "
+                                         "experiment's lr, 0.1: set lr to 0.01 there to see the code's own"]
+    assert reading_notes(sched, lrviz.Experiment.create(lr=0.01).context()) == [
+        "the pasted optimizer's lr, 0.01, is the run's lr"]
+
+
+def _paste(app, code: str):
+    app.text_area(key="paste_code").set_value(code)
+    next(button for button in app.button if button.label == "Add pasted schedule").click()
+    return app.run()
+
+
+def test_the_paste_box_says_how_the_code_was_read_and_refuses_in_one_line_keeping_the_text():
+    app = _paste(open_app(), "if args.cosine:\n    scheduler = LambdaLR(optimizer, lambda step: 0.9 ** step)\n"
+                             "else:\n    scheduler = StepLR(optimizer, 3)")
+    assert not app.exception and not app.error
+    captions = [caption.value.replace("\\", "") for caption in app.caption]
+    assert any("read the first branch of `if args.cosine`" in caption for caption in captions)
+    assert any("t, the lambda's argument, is torch's counter" in caption for caption in captions)
+    late = "k = 0.5\nf = lambda epoch: k ** epoch\nk = 0.9\nscheduler = LambdaLR(optimizer, f)"
+    app = _paste(app, late)
+    refusals = [error.value.replace("\\", "") for error in app.error]
+    assert len(refusals) == 1 and refusals[0].startswith("line 3: k is set again after the lambda on line 2")
+    assert app.text_area(key="paste_code").value == late

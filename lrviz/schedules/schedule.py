@@ -45,6 +45,7 @@ class Schedule:
     line: int = field(default=0, compare=False, repr=False)
     origin: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)  # what the reading chose, to show
+    lr: float | None = field(default=None, compare=False, repr=False)  # the pasted optimizer's lr
 
     @property
     def spec(self) -> SchedulerSpec:
@@ -84,7 +85,7 @@ def _from_built(built: Built, depth: int = 1) -> Schedule:
     if depth > MAX_NESTING:
         raise SpecError(f"schedules nest deeper than {MAX_NESTING} levels")
     children = tuple(_from_built(child, depth + 1) for child in built.children)
-    return Schedule(built.name, built.params, children, built.line, built.origin, built.notes)
+    return Schedule(built.name, built.params, children, built.line, built.origin, built.notes, built.lr)
 
 
 def parse(text: str) -> Schedule:
@@ -113,6 +114,10 @@ def reading_notes(sched: Schedule, ctx: RunContext) -> list[str]:
             "the epoch (this run steps per epoch)"
         notes.append(f"t, the lambda's argument, is torch's counter: the number of scheduler.step() calls, here "
                      f"{which}")
+    if sched.lr is not None:
+        notes.append(f"the pasted optimizer's lr, {sched.lr:g}, is the run's lr" if sched.lr == ctx.lr else
+                     f"the pasted optimizer has lr={sched.lr:g}; this schedule trains with the experiment's lr, "
+                     f"{ctx.lr:g}: set lr to {sched.lr:g} there to see the code's own")
     return notes
 
 

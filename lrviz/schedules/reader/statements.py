@@ -137,11 +137,32 @@ class Reader(TorchCalls):
 
 
 def _without_prompts(text: str) -> str:
-    """Code copied from documentation with its `>>> ` and `... ` prompts, without them."""
+    """Code copied from documentation with its `>>> ` and `... ` prompts, without them: lines without a prompt
+    are the example's output, left blank (the lines keep their numbers)."""
     lines = text.strip("\n").splitlines()
-    if lines and all(line.lstrip().startswith((">>>", "...")) or not line.strip() for line in lines):
-        lines = [line.lstrip()[4:] if len(line.lstrip()) > 3 else "" for line in lines]
+    first = next((line for line in lines if line.strip()), "")
+    if first.lstrip().startswith(">>>"):
+        lines = [line.lstrip()[4:] if line.lstrip().startswith((">>>", "...")) else "" for line in lines]
     return textwrap.dedent("\n".join(lines))
+
+
+def _parse(code: str) -> ast.Module:
+    """Python's parse; a block whose first line was copied without its indentation (a `def` selected from
+    inside an `else:` branch) is read with the rest dedented to match."""
+    try:
+        return ast.parse(code, filename=USER_TEXT, mode="exec")
+    except IndentationError:
+        first, *rest = code.splitlines()
+        if not rest or first[:1].isspace():
+            raise
+        tail = textwrap.dedent("\n".join(rest))
+        if tail == "\n".join(rest):
+            raise
+        try:
+            return ast.parse(f"{first}\n{tail}", filename=USER_TEXT, mode="exec")
+        except SyntaxError:
+            pass
+        raise
 
 
 def _refuse_huge_numbers(tree: ast.Module, reader: Reader) -> None:
@@ -158,7 +179,7 @@ def read_code(text: str) -> Built:
     code = _without_prompts(text)
     single_line = len(code.strip().splitlines()) <= 1
     try:
-        tree = ast.parse(code, filename=USER_TEXT, mode="exec")
+        tree = _parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         line = getattr(error, "lineno", None)
         where = f"line {line}: " if line and not single_line else ""
@@ -174,4 +195,4 @@ def read_code(text: str) -> Built:
         raise reader.fail("the code nests too deeply to be read") from None
     if last is None:
         raise SpecError("no scheduler in the code: build one, like scheduler = StepLR(optimizer, step_size=30)")
-    return replace(last, notes=tuple(reader.notes)) if reader.notes else last
+    return replace(last, notes=tuple(reader.notes), lr=reader.optimizer_lr)

@@ -23,6 +23,8 @@ _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mul
 _NUMBER_FUNCTIONS = {"int": int, "float": float, "round": round, "abs": abs, "min": min, "max": max,
                      "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "exp": math.exp, "log": math.log}
 MATH_MODULES = ("math", "np", "numpy")
+OPTIMIZERS = {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop",
+              "LBFGS", "SparseAdam", "Adafactor"}
 _COMPARE = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
             ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
 # Reading is part of the bounded request: every value it computes is small, checked before it is computed
@@ -55,6 +57,7 @@ class Built:
     line: int
     origin: tuple[tuple[str, str], ...] = ()  # parameter → how the code computed it
     notes: tuple[str, ...] = ()  # what the reading chose where Python's run would decide (an `if` branch)
+    lr: float | None = None  # the pasted optimizer's lr (`SGD(model.parameters(), lr=0.01)`), if it gives one
 
 
 class ValueReader:
@@ -68,6 +71,7 @@ class ValueReader:
         self.notes: list[str] = []
         self.captured: dict[str, tuple[Any, int]] = {}  # a name a lambda reads → its value then, and the line
         self.constructed: list[tuple[Built, str | None]] = []  # every scheduler built, and its optimizer
+        self.optimizer_lr: float | None = None
 
     def fail(self, message: str, param: str | None = None, schedule: str | None = None) -> SpecError:
         where = "" if self.single_line else f"line {self.line}: "
@@ -196,6 +200,12 @@ class ValueReader:
             self.constructed.append((built, _optimizer(node)))
             return built
         name = path[-1] if path else ""
+        if name in OPTIMIZERS:  # its lr is what the schedule multiplies: the page says whether the run uses it
+            keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+            given = keywords.get("lr", node.args[1] if len(node.args) > 1 else None)
+            lr = self.value(given, schedule, "lr") if given is not None else None
+            self.optimizer_lr = float(lr) if is_number(lr) else self.optimizer_lr
+            return Unknown(ast.unparse(node))
         function = name if path and (len(path) == 1 or path[0] in MATH_MODULES) else ""
         if function in _NUMBER_FUNCTIONS and not node.keywords:
             arguments = [self.value(arg, schedule, param) for arg in node.args]
