@@ -210,3 +210,13 @@ def test_the_paste_box_says_how_the_code_was_read_and_refuses_in_one_line_keepin
     refusals = [error.value.replace("\\", "") for error in app.error]
     assert len(refusals) == 1 and refusals[0].startswith("line 3: k is set again after the lambda on line 2")
     assert app.text_area(key="paste_code").value == late
+
+
+@pytest.mark.parametrize("invisible", ["\u202e", "\u2066", "\u200b", "\ufeff", "\u00ad"])
+def test_bidi_and_zero_width_characters_are_echoed_as_escapes(invisible):
+    from lrviz.schedules.markup import markdown_text, shorten
+    from lrviz.training.config import from_query
+
+    assert shorten(f"a{invisible}b") == f"a\\u{ord(invisible):04x}b"
+    _, notices = from_query({"s": [f"StepLR(gamma={invisible}2)"], f"x{invisible}": ["1"]})
+    assert notices and all(invisible not in markdown_text(notice) for notice in notices)
