@@ -18,6 +18,9 @@ The folders are the layers, each importing only those below it (`tests/test_arch
 
 from __future__ import annotations
 
+import lrviz.interrupt  # noqa: F401  first: a Ctrl-C while torch loads is one line for the command
+
+# isort: split
 from collections.abc import Sequence
 from typing import Any
 
