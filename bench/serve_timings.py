@@ -33,7 +33,7 @@ from lrviz.serve_workers import Account, ServeError, healthy, warm_up  # noqa: E
 def serve_command(port: int) -> list[str]:
     command = [sys.executable, "-m", "lrviz", "serve", "--workers", "2", "--port", str(port)]
     try:
-        Account.for_children("nobody", Path("/tmp")).check_can_run(ROOT / "app.py")
+        Account.for_children("nobody").check_can_run(ROOT / "app.py")
     except (ServeError, OSError):
         command += ["--user", "root"]
     return command

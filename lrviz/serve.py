@@ -206,9 +206,10 @@ def serve(workers: int, port: int, address: str = "127.0.0.1", user: str | None 
     processes: list[subprocess.Popen] = []
     with (tempfile.TemporaryDirectory(prefix="lrviz-serve-") as name, _terminate_as_interrupt(),
           _listen_socket(address, port) as listener):  # fmt: skip
-        account = Account.for_children(user, Path(name))
+        account = Account.for_children(user)
         account.check_can_run(app)
-        proxy_account = Account.for_children("nobody", Path(name))  # HAProxy needs nothing of root's
+        account = account.with_home(Path(name))
+        proxy_account = Account.for_children("nobody").with_home(Path(name))  # HAProxy needs nothing of root's
         folder = proxy_account.home or Path(name)  # HAProxy creates its admin socket there, as that account
         config = Path(name) / "haproxy.cfg"
         config.write_text(haproxy_config(address, port, worker_ports, folder, listener.fileno(), frame_ancestors))

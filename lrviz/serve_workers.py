@@ -79,20 +79,25 @@ class Account:
     home: Path | None = None  # a folder of its own: Streamlit may write ~/.streamlit
 
     @classmethod
-    def for_children(cls, user: str | None, folder: Path) -> Account:
+    def for_children(cls, user: str | None) -> Account:
+        """`serve`'s own user, unless it is root and `user` is another account."""
         if os.geteuid() != 0 or user is None:
             return cls()
         try:
             entry = pwd.getpwnam(user)
         except KeyError:
             raise ServeError(f"no user {user!r} to run the workers as (--user)") from None
-        if entry.pw_uid == 0:
-            return cls()
-        home = folder / f"home-{entry.pw_uid}"
+        return cls() if entry.pw_uid == 0 else cls(entry.pw_uid, entry.pw_gid)
+
+    def with_home(self, folder: Path) -> Account:
+        """The account with a home of its own in `serve`'s temporary folder (which it may cross, not list)."""
+        if self.uid is None:
+            return self
+        home = folder / f"home-{self.uid}"
         home.mkdir(exist_ok=True)
-        os.chown(home, entry.pw_uid, entry.pw_gid)
-        folder.chmod(0o711)  # the account may reach its home and read the configuration, not list the folder
-        return cls(entry.pw_uid, entry.pw_gid, home)
+        os.chown(home, self.uid, self.gid)
+        folder.chmod(0o711)
+        return Account(self.uid, self.gid, home)
 
     def popen_options(self) -> dict:
         if self.uid is None:
