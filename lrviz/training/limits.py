@@ -43,7 +43,7 @@ STEP_US_PER_MODEL = {"linear": 0.4, "classification": 1.2}
 SAMPLE_NS = 16.0  # the four passes of an epoch (forward, gradient, mini-batch and epoch losses), per weight
 WEIGHTS = {"linear": 3, "classification": 22}  # (features + 1) × outputs of one model
 MAX_TRAINING_SECONDS = 6.0  # by the estimate: at a load average of 8 requests took up to 2.8× as long (docs/security)
-RANGE_STEP_US = 150.0  # one batch of the range test: torch's forward, backward, optimizer and scheduler steps
+RANGE_STEP_US = 500.0  # one batch of the range test: forward, backward, optimizer and scheduler steps in torch
 RANGE_SAMPLE_NS = 200.0  # per sample × weight of a batch (a full batch of 100,000 linear samples: 60 ms)
 
 
