@@ -27,16 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lrviz.serve import streamlit_command  # noqa: E402
-from lrviz.serve_workers import Account, ServeError, healthy, warm_up  # noqa: E402
+from lrviz.serve_workers import healthy, keep_root_where_needed, warm_up  # noqa: E402
 
 
 def serve_command(port: int) -> list[str]:
-    command = [sys.executable, "-m", "lrviz", "serve", "--workers", "2", "--port", str(port)]
-    try:
-        Account.for_children("nobody").check_can_run(ROOT / "app.py")
-    except (ServeError, OSError):
-        command += ["--user", "root"]
-    return command
+    return [sys.executable, "-m", "lrviz", "serve", "--workers", "2", "--port", str(port),
+            *keep_root_where_needed(ROOT / "app.py")]
 
 
 def bare_worker(port: int) -> None:

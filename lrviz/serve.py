@@ -181,7 +181,7 @@ def _warm_all(ports: list[int]) -> None:
     with ThreadPoolExecutor(len(ports)) as pool:
         try:
             seconds = list(pool.map(warm_up, ports))
-        except (OSError, TimeoutError) as error:
+        except Exception as error:  # a refused connection, a closed or failed websocket: one line, not a traceback
             raise ServeError(f"a worker could not render the page ({error}): run `lrviz app` to see why") from None
     say(f"workers warm ({', '.join(f'{each:.1f}' for each in seconds)} s to render the page)")
 

@@ -121,6 +121,16 @@ class Account:
                              "account with --user, or keep root with --user root")
 
 
+def keep_root_where_needed(app: Path) -> list[str]:
+    """`--user root` for a test or a benchmark started as root where nobody cannot run this Python (a venv
+    under /root, as on the development machine); nothing elsewhere."""
+    try:
+        Account.for_children("nobody").check_can_run(app)
+    except ServeError:
+        return ["--user", "root"]
+    return []
+
+
 class Group:
     """The processes `serve` started, in one process group of their own, stopped together."""
 

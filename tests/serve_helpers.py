@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sys
 from http.cookies import SimpleCookie
@@ -16,23 +15,18 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
 from lrviz.serve import WORKER_HEADER, app_path
-from lrviz.serve_workers import Account, ServeError
+from lrviz.serve_workers import keep_root_where_needed
 
 
 def nobody_can_run_the_app() -> bool:
     """As root, serve runs its workers as nobody: only where nobody can read this Python and app.py."""
-    try:
-        Account.for_children("nobody").check_can_run(app_path())
-    except ServeError:
-        return False
-    return True
+    return not keep_root_where_needed(app_path())
 
 
 def serve_command(port: int, *options: str) -> list[str]:
     """`lrviz serve` with two workers; as root here (Python under /root), the workers keep root."""
-    keep_root = os.geteuid() == 0 and not nobody_can_run_the_app()
     return [sys.executable, "-m", "lrviz", "serve", "--workers", "2", "--port", str(port),
-            *(["--user", "root"] if keep_root else []), *options]
+            *keep_root_where_needed(app_path()), *options]
 
 
 def descendants(pid: int) -> set[int]:

@@ -44,6 +44,15 @@ def test_config_names_every_worker_and_checks_their_health():
     assert "cookie SERVERID insert" in config
 
 
+def test_config_holds_lrviz_longest_link_and_takes_the_socket_serve_bound(tmp_path):
+    config = haproxy_config("0.0.0.0", 80, [9101], tmp_path, listen_fd=7, frame_ancestors="'none'")
+    assert "bind fd@7" in config and f"stats socket {tmp_path / 'admin.sock'}" in config
+    buffer = int(config.split("tune.bufsize ")[1].split()[0])
+    rewrite = int(config.split("tune.maxrewrite ")[1].split()[0])
+    assert buffer - rewrite > 2 * 1024 * 1024 > len(_longest_valid_query())  # above Chromium's longest address
+    assert 'Content-Security-Policy "frame-ancestors \'none\'"' in config
+
+
 def test_a_port_in_use_is_one_line_on_stderr():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
