@@ -7,6 +7,7 @@ CHROMIUM := /usr/bin/chromium
 HAPROXY := /usr/sbin/haproxy
 WORKERS ?= $(shell nproc)
 PORT ?= 8501
+SERVE_OPTIONS ?=  # e.g. --user lrviz (run as root, serve runs its workers as nobody)
 
 .PHONY: run test lint bench serve
 
@@ -30,7 +31,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 serve: $(STAMP) $(HAPROXY)  # one worker per core behind HAProxy: make serve WORKERS=2 PORT=8501
-	$(PY) -m lrviz serve --workers $(WORKERS) --port $(PORT)
+	$(PY) -m lrviz serve --workers $(WORKERS) --port $(PORT) $(SERVE_OPTIONS)
 
 test: $(STAMP) $(CHROMIUM) $(HAPROXY) lint
 	$(PY) -m pytest -n 2 --dist loadfile

@@ -53,6 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, app_server, free_port  # noqa: E402
 
+from lrviz.serve_workers import keep_root_where_needed  # noqa: E402
+
 QUERY = urlencode({"epochs": 20, "s": ["ExponentialLR(gamma=0.9)", "StepLR(step_size=4, gamma=0.9)",
                                         "CosineAnnealingLR()", "OneCycleLR()"]}, doseq=True)
 LABEL_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
@@ -229,7 +231,8 @@ def server(url: str | None, pid: int | None, workers: int) -> Iterator[tuple[str
     elif workers:
         port = free_port()
         process = subprocess.Popen([sys.executable, "-m", "lrviz", "serve", "--workers", str(workers),
-                                    "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                                    "--port", str(port), *keep_root_where_needed(ROOT / "app.py")],
+                                   cwd=ROOT, stdout=subprocess.PIPE, text=True)
         try:
             print(process.stdout.readline().strip())  # printed once every worker answers its health check
             yield f"http://127.0.0.1:{port}", process.pid

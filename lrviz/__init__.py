@@ -13,11 +13,15 @@ The folders are the layers, each importing only those below it (`tests/test_arch
   and the standalone script; it knows nothing of Streamlit;
 - `lrviz.page`: the Streamlit page, its sections (`header`, `sidebar`, `charts`, `sections`, `link`), widgets,
   and pure figure functions; `app.py` at the top of the source tree is its outline;
-- at the top: this public API, the command line (`cli`) and `serve`.
+- at the top: this public API, the command line (`cli`; `interrupt` keeps its Ctrl-C to one line) and `serve`
+  (`serve_workers` starts, warms, watches and restarts its workers).
 """
 
 from __future__ import annotations
 
+import lrviz.interrupt  # noqa: F401  first: a Ctrl-C while torch loads is one line for the command
+
+# isort: split
 from collections.abc import Sequence
 from typing import Any
 

@@ -1,5 +1,9 @@
 import sys
 
-from lrviz.cli import main
+try:
+    from lrviz.cli import main  # imports torch: a Ctrl-C may come while it loads
+except KeyboardInterrupt:
+    print("lrviz: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

@@ -7,10 +7,11 @@ status 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,35 @@ from lrviz.training.presets import export_request, listing
 
 class UsageError(Exception):
     pass
+
+
+class OutputError(Exception):
+    """Standard output refused what was written: a full disk, an ASCII-only terminal."""
+
+
+@contextlib.contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """Turn a failed write to standard output into one line (a closed pipe stays quiet: see main)."""
+    try:
+        yield
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit as a traceback
+    except BrokenPipeError:
+        raise
+    except UnicodeEncodeError as error:
+        character = error.object[error.start:error.end][:1]
+        raise OutputError(f"standard output cannot show U+{ord(character):04X} (its encoding is "
+                          f"{error.encoding}): set PYTHONIOENCODING=utf-8 or use a UTF-8 locale") from None
+    except OSError as error:
+        raise OutputError(f"cannot write to standard output: {error.strerror or error}") from None
+
+
+def _quiet_stdout() -> None:
+    """After a failed write: the interpreter's final flush of what is still buffered must fail no more."""
+    if sys.stdout is not None:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
 
 
 class _Parser(argparse.ArgumentParser):
@@ -177,7 +207,8 @@ def _export(args: argparse.Namespace) -> None:
     schedules, options = export_request(args.preset, args.schedule, _options(args))
     frame = lrviz.run(schedules, per=args.per, **options)
     if args.output == "-":
-        frame.to_csv(sys.stdout, index=False)
+        with _writing_stdout():
+            frame.to_csv(sys.stdout, index=False)
     else:
         try:
             frame.to_csv(args.output, index=False)
@@ -198,30 +229,38 @@ def _code(args: argparse.Namespace) -> None:
     if len(args.schedule) > 1:
         raise UsageError(f"code writes a script for one schedule (got {len(args.schedule)} -s options)")
     _check_stdout()
-    print(script(args.schedule[0], Experiment.create(**_options(args))), end="")
+    text = script(args.schedule[0], Experiment.create(**_options(args)))
+    with _writing_stdout():
+        print(text, end="")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(_values_with_a_minus(list(sys.argv[1:] if argv is None else argv)))
-        if args.command == "list":
+        if args.command in ("list", "presets"):
             _check_stdout()
-            print(list_schedulers())
-        elif args.command == "presets":
-            print(listing())
+            text = list_schedulers() if args.command == "list" else listing()
+            with _writing_stdout():
+                print(text)
         elif args.command == "export":
             _export(args)
         elif args.command == "code":
             _code(args)
         elif args.command in ("serve", "app"):
             return serve.run_command(args)
-        if sys.stdout is not None:
-            sys.stdout.flush()  # a closed pipe shows here, not at exit, where Python would print a traceback
+        with _writing_stdout():
+            pass  # the final flush
         return 0
     except BrokenPipeError:  # `... -o - | head -1`: the reader has what it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's final flush fails no more
+        _quiet_stdout()
         return 1
+    except OutputError as error:
+        _quiet_stdout()
+        print(f"lrviz: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C: nothing half-written is left to clean up, and nothing to show
+        print("lrviz: interrupted", file=sys.stderr)
+        return 130
     except (UsageError, SpecError) as error:
         print(f"lrviz: error: {shorten(error, MAX_MESSAGE)}", file=sys.stderr)  # one line, whatever the user typed
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.request import Request, urlopen
@@ -13,7 +14,19 @@ from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
-from lrviz.serve import WORKER_HEADER
+from lrviz.serve import WORKER_HEADER, app_path
+from lrviz.serve_workers import keep_root_where_needed
+
+
+def nobody_can_run_the_app() -> bool:
+    """As root, serve runs its workers as nobody: only where nobody can read this Python and app.py."""
+    return not keep_root_where_needed(app_path())
+
+
+def serve_command(port: int, *options: str) -> list[str]:
+    """`lrviz serve` with two workers; as root here (Python under /root), the workers keep root."""
+    return [sys.executable, "-m", "lrviz", "serve", "--workers", "2", "--port", str(port),
+            *keep_root_where_needed(app_path()), *options]
 
 
 def descendants(pid: int) -> set[int]:

@@ -5,8 +5,11 @@ In-process through `main()` where possible; a few cases need a real process (a c
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -100,3 +103,58 @@ def test_a_closed_stdout_is_an_error_not_silence():
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 2
     assert run.stderr.strip() == "lrviz: error: cannot write to standard output: it is closed"
+
+
+def _command(shell: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", shell.replace("LRVIZ", f"{sys.executable} -m lrviz")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **env})
+
+
+def _one_line(run: subprocess.CompletedProcess) -> str:
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("lrviz: ")
+    return run.stderr
+
+
+@pytest.mark.parametrize("shell", ["LRVIZ list > /dev/full", "LRVIZ presets > /dev/full",
+                                   "LRVIZ code -s 'StepLR()' > /dev/full",
+                                   "LRVIZ export -s 'StepLR()' --epochs 3 -o - > /dev/full",
+                                   "LRVIZ export -s 'StepLR()' --epochs 3 -o /dev/full"])
+def test_a_full_disk_is_one_line_not_a_traceback(shell):
+    assert "No space left on device" in _one_line(_command(shell))
+
+
+def test_an_ascii_only_terminal_is_one_line_not_a_traceback():
+    line = _one_line(_command("LRVIZ list", PYTHONIOENCODING="ascii"))
+    assert "encoding is ascii" in line and "PYTHONIOENCODING=utf-8" in line
+    assert _command("LRVIZ list", PYTHONIOENCODING="utf-8").returncode == 0  # the advice works
+
+
+def test_presets_with_a_closed_stdout_fails_in_one_line():
+    assert "standard output: it is closed" in _one_line(_command("LRVIZ presets >&-"))
+
+
+@pytest.mark.parametrize("delay", [1.0, 5.0])  # while torch is imported; while training (or still importing)
+def test_ctrl_c_is_one_line_not_a_traceback(delay):
+    slow = ["export", "-s", "StepLR()", "--epochs", "1000", "--samples", "10000", "--batch-size", "50", "-o",
+            os.devnull]
+    process = subprocess.Popen([sys.executable, "-m", "lrviz", *slow], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode != 0 and stderr == "lrviz: interrupted\n"
+
+
+def test_ctrl_c_inside_main_exits_130(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lrviz, "run", interrupted)
+    assert main(["export", "-s", "StepLR()", "-o", "-"]) == 130
+    assert capsys.readouterr().err == "lrviz: interrupted\n"
+
+
+@pytest.mark.parametrize("argv", [["app", "--port", "-1"], ["app", "--port", "70000"], ["serve", "--port", "0"],
+                                  ["serve", "--restart-after", "0"], ["serve", "--frame-ancestors", "*\r\nX: y"]])
+def test_bad_server_options_are_one_line_and_exit_2(argv, capsys):
+    assert _refused(argv, capsys).startswith("lrviz: error: --")

@@ -79,3 +79,41 @@ def test_bad_arguments_name_the_parameter(kwargs, param):
     with pytest.raises(lrviz.SpecError) as error:
         range_test(lrviz.Experiment.create(), **kwargs)
     assert error.value.param == param
+
+
+def test_a_sweep_of_large_batches_is_refused_with_its_estimate_before_any_work(monkeypatch):
+    """The issue's link: 100,000 samples in full batches, 400 batches (26 s measured before it was bounded)."""
+    from lrviz.training import range_test as module
+    from lrviz.training.limits import MAX_TRAINING_SECONDS, range_test_seconds
+
+    heavy = lrviz.Experiment.create(samples=100_000, batch_size=100_000)
+    assert range_test_seconds(heavy, 400) > MAX_TRAINING_SECONDS > range_test_seconds(lrviz.Experiment.create(), 400)
+    monkeypatch.setattr(module, "make_data", lambda experiment: pytest.fail("the data was built"))
+    with pytest.raises(lrviz.SpecError) as error:
+        range_test(heavy, num_steps=400)
+    assert error.value.param == "num_steps"
+    assert f"about {range_test_seconds(heavy, 400):.0f} s" in str(error.value) and "at most" in str(error.value)
+
+
+def test_the_estimate_grows_with_batches_batch_size_and_weights():
+    from lrviz.training.limits import range_test_seconds
+
+    small, large = lrviz.Experiment.create(batch_size=10), lrviz.Experiment.create(batch_size=500)
+    wide = lrviz.Experiment.create(batch_size=500, dataset="classification")
+    assert range_test_seconds(small, 100) < range_test_seconds(small, 200) < range_test_seconds(large, 200)
+    assert range_test_seconds(large, 200) < range_test_seconds(wide, 200)
+
+
+def test_the_page_says_why_a_heavy_range_test_was_not_run():
+    from apptest_helpers import messages, open_app
+
+    from lrviz.training.config import Config
+
+    app = open_app(Config({"samples": 100_000, "batch_size": 100_000, "epochs": 1}, ["StepLR()"]),
+                   section="LR range test")
+    app.slider(key="rt_steps").set_value(400).run()
+    assert not app.exception
+    (message,) = [text for text in messages(app) if "range test" in text]
+    assert message.startswith("Not run: the range test would take about") and "at most" in message
+    app.slider(key="rt_steps").set_value(20).run()  # few enough batches: the sweep is drawn
+    assert not [text for text in messages(app) if "range test" in text] and not app.exception

@@ -12,13 +12,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
 
 import pytest
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, settle
-from serve_helpers import descendants, get, listening, page_run
+from serve_helpers import descendants, get, listening, nobody_can_run_the_app, page_run, serve_command
 from websockets.asyncio.client import connect
 
+from lrviz.schedules.schedule import MAX_SPEC_LENGTH
 from lrviz.serve import WORKER_HEADER, haproxy_config
+from lrviz.training.experiment import MAX_SCHEDULES
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +44,15 @@ def test_config_names_every_worker_and_checks_their_health():
     assert "cookie SERVERID insert" in config
 
 
+def test_config_holds_lrviz_longest_link_and_takes_the_socket_serve_bound(tmp_path):
+    config = haproxy_config("0.0.0.0", 80, [9101], tmp_path, listen_fd=7, frame_ancestors="'none'")
+    assert "bind fd@7" in config and f"stats socket {tmp_path / 'admin.sock'}" in config
+    buffer = int(config.split("tune.bufsize ")[1].split()[0])
+    rewrite = int(config.split("tune.maxrewrite ")[1].split()[0])
+    assert buffer - rewrite > 2 * 1024 * 1024 > len(_longest_valid_query())  # above Chromium's longest address
+    assert 'Content-Security-Policy "frame-ancestors \'none\'"' in config
+
+
 def test_a_port_in_use_is_one_line_on_stderr():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -55,8 +68,7 @@ def served():
     if not shutil.which("haproxy") and not os.path.exists("/usr/sbin/haproxy"):
         pytest.fail("HAProxy is missing: apt-get install -y haproxy (make test installs it)")
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "lrviz", "serve", "--workers", "2", "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    process = subprocess.Popen(serve_command(port), cwd=ROOT, stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         assert "workers behind HAProxy" in process.stdout.readline()  # printed once the workers are healthy
@@ -129,3 +141,135 @@ def test_serve_sticks_sessions_and_sigterm_stops_everything(served):
         time.sleep(0.25)
     assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
     assert [p for p in [port, *worker_ports] if listening(p)] == []
+
+
+def test_as_root_the_workers_refuse_an_account_that_cannot_run_the_app_in_one_line():
+    if os.geteuid() != 0 or nobody_can_run_the_app():
+        pytest.skip("needs root, and a Python that nobody cannot run (here: the venv's Python under /root)")
+    run = subprocess.run([sys.executable, "-m", "lrviz", "serve", "--workers", "1", "--port", str(free_port())],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert "as 'nobody'" in run.stderr and "--user root" in run.stderr
+
+
+@pytest.fixture(scope="module")
+def served_again(served):
+    """`serve` stopped (its connections left in TIME_WAIT) and started again at once on the same port,
+    restarting a worker after 4 s of failed health checks."""
+    first, url, port = served
+    if first.poll() is None:  # run alone: the SIGTERM test did not stop it
+        for _ in range(20):
+            get(url + "/_stcore/health")  # connections the stop leaves in TIME_WAIT
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=60)
+    process = subprocess.Popen(serve_command(port, "--restart-after", "4"), cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        line = process.stdout.readline()
+        assert "workers behind HAProxy" in line, process.stderr.read() if process.poll() is not None else line
+        yield process, url, port
+    finally:
+        children = descendants(process.pid)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _lrviz_lines(process: subprocess.Popen, until: str) -> list[str]:
+    """serve's own lines on stderr (the workers' log lines are there too) up to the first containing `until`."""
+    lines = []
+    for line in process.stderr:
+        if line.startswith("lrviz: "):
+            lines.append(line.strip())
+            if until in line:
+                return lines
+    raise AssertionError(f"serve ended before saying {until!r}: {lines}")
+
+
+def _worker_pids(process: subprocess.Popen) -> dict[str, int]:
+    """Worker processes by the loopback port they serve."""
+    found = {}
+    for pid in descendants(process.pid):
+        with contextlib.suppress(OSError):
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if b"--server.port" in args:
+                found[args[args.index(b"--server.port") + 1].decode()] = pid
+    return found
+
+
+def test_a_restart_on_the_same_port_serves_at_once(served_again):
+    process, url, _ = served_again
+    worker, _, body = get(url + "/")
+    assert process.poll() is None and worker in ("w1", "w2") and b"<html" in body.lower()
+
+
+def test_a_hung_worker_is_restarted_and_gets_traffic_only_once_warm(served_again):
+    process, url, _ = served_again
+    worker, _, _ = get(url + "/")
+    other = {"w1": "w2", "w2": "w1"}[worker]
+    before = _worker_pids(process)
+    ports = sorted(before, key=lambda port: before[port])  # w1 was started first
+    hung = before[ports[int(worker[1]) - 1]]
+    os.kill(hung, signal.SIGSTOP)  # alive, but answers nothing: its health check fails
+    lines = _lrviz_lines(process, "restarting it")
+    assert f"worker {worker} failed its health check" in lines[-1]
+    # while it starts again and renders the page, a visitor sent to it by its cookie is served by the other
+    assert get(url + "/_stcore/health", f"SERVERID={worker}")[0] == other
+    lines = _lrviz_lines(process, "is back")
+    assert lines[-1].startswith(f"lrviz: worker {worker} is back, warm")
+    assert not Path(f"/proc/{hung}").exists() or "zombie" in Path(f"/proc/{hung}/status").read_text()
+    assert get(url + "/_stcore/health", f"SERVERID={worker}")[0] == worker  # and now it takes its traffic again
+
+
+def test_haproxy_runs_as_nobody_and_says_who_may_frame_the_page(served_again):
+    process, url, _ = served_again
+    with urlopen(url + "/", timeout=30) as response:
+        assert response.headers["Content-Security-Policy"] == "frame-ancestors *"
+    if os.geteuid() == 0:
+        workers = set(_worker_pids(process).values())
+        (proxy,) = [pid for pid in descendants(process.pid) if pid not in workers]
+        assert Path(f"/proc/{proxy}/status").read_text().split("Uid:")[1].split()[0] == "65534"
+
+
+def _longest_valid_query() -> str:
+    """lrviz's longest link: 32 schedules of 5,000 characters each, every character percent-encoded."""
+    specs = [f"StepLR(step_size={i + 1},{' ' * MAX_SPEC_LENGTH}gamma=0.5)" for i in range(MAX_SCHEDULES)]
+    specs = [spec[:MAX_SPEC_LENGTH - len("gamma=0.5)")] + "gamma=0.5)" for spec in specs]
+    return "&".join(f"s={quote(spec, safe='')}" for spec in specs)
+
+
+def test_lrviz_longest_link_passes_haproxy(served_again):
+    _, url, _ = served_again
+    query = _longest_valid_query()
+    assert len(query) > 450_000
+    worker, _, body = get(f"{url}/?{query}")
+    assert worker in ("w1", "w2") and b"<html" in body.lower()
+
+
+@pytest.mark.browser
+def test_the_longest_link_loads_and_a_longer_one_says_so(served_again):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, url, _ = served_again
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{url}/?{_longest_valid_query()}", timeout=120_000)
+            settle(page)
+            groups = page.evaluate("() => new Set([...document.querySelectorAll('.js-plotly-plot')]"
+                                   ".flatMap(p => (p.data || []).map(t => t.legendgroup))).size")
+            loaded_notices = page.get_by_text("Not loaded").count()
+            page.goto(f"{url}/?s=StepLR()&pad={'x' * 600_000}", timeout=120_000)  # past Streamlit's 512 KiB
+            settle(page)
+            page.wait_for_timeout(1000)  # the check runs in its own frame
+            dropped = [text for frame in page.frames if frame != page.main_frame
+                       for text in frame.locator('[role="alert"]').all_inner_texts()]
+        finally:
+            browser.close()
+    assert groups >= MAX_SCHEDULES and loaded_notices == 0
+    assert len(dropped) == 1 and "longer than the server accepts" in dropped[0]

@@ -18,7 +18,7 @@ from lrviz.schedules.registry import REGISTRY
 from lrviz.training import landscape
 from lrviz.training.config import Config, from_json, to_json
 from lrviz.training.experiment import TRUE_WEIGHTS, Experiment
-from lrviz.training.limits import check_rows
+from lrviz.training.limits import check_range_test, check_rows
 from lrviz.training.range_test import RangeTest, range_test
 from lrviz.training.results import Result
 from lrviz.training.script import script
@@ -98,6 +98,11 @@ def range_test_section(experiment: Experiment) -> None:
     steps = options[2].slider("batches", 20, 400, 100, key="rt_steps")
     if end <= start:
         st.error("end lr must be above start lr", icon=":material/error:")
+        return
+    try:
+        check_range_test(experiment, steps)  # the estimate, before the cached sweep does any work
+    except SpecError as error:
+        st.error(f"Not run: {error}. The batches slider sets how many.", icon=":material/timer_off:")
         return
     test = lr_range_test(experiment, start, end, steps)
     suggestions = {"steepest descent": test.steepest, "minimum / 10": test.min_over_ten}

@@ -9,6 +9,9 @@ The cost model (bench/worst_case.py measures the requests at its edges):
   trainer's Python loop costs a few numpy calls per optimizer step, more per model for the 10-feature,
   2-class set-up and for Adam; the vectorised passes over the samples cost per sample × weight (3 for
   the regression, 22 for the classification) × model × epoch. `estimated_seconds` adds all three.
+- the LR range test (range_test.py) trains one torch model, float64 with autograd, for its batches:
+  RANGE_STEP_US per batch plus RANGE_SAMPLE_NS per sample × weight of the batch (`range_test_seconds`),
+  under the same MAX_TRAINING_SECONDS (bench/range_test_cost.py prints estimate and measurement).
 - memory: per request (engine.simulate) the (steps, K) lr, momentum and mini-batch loss arrays
   (≤ 3 × 200,000 × 32 × 8 B = 154 MB), temporaries in blocks of engine.BLOCK_ELEMENTS (16 MB), per-step
   weights at engine.MAX_STEP_POINTS steps (≤ 2,000 × 32 × 22 × 8 B = 11 MB) and the data (≤ 100,000 × 11);
@@ -40,6 +43,8 @@ STEP_US_PER_MODEL = {"linear": 0.4, "classification": 1.2}
 SAMPLE_NS = 16.0  # the four passes of an epoch (forward, gradient, mini-batch and epoch losses), per weight
 WEIGHTS = {"linear": 3, "classification": 22}  # (features + 1) × outputs of one model
 MAX_TRAINING_SECONDS = 6.0  # by the estimate: at a load average of 8 requests took up to 2.8× as long (docs/security)
+RANGE_STEP_US = 500.0  # one batch of the range test: forward, backward, optimizer and scheduler steps in torch
+RANGE_SAMPLE_NS = 200.0  # per sample × weight of a batch (a full batch of 100,000 linear samples: 60 ms)
 
 
 def estimated_seconds(count: int, experiment: Experiment, updates: int = 0) -> float:
@@ -55,7 +60,8 @@ LIMITS = (f"limits: at most {MAX_SCHEDULES} schedules, {MAX_EPOCHS:,} epochs, {M
           f"{MAX_STEPS:,} optimizer steps per run; schedules × samples × epochs at most {MAX_SAMPLE_PASSES:,}; "
           f"scheduler updates (each part of each schedule, at each scheduler step) at most "
           f"{MAX_SCHEDULER_UPDATES:,}; --per step tables at most {MAX_ROWS:,} rows; training estimated at most "
-          f"{MAX_TRAINING_SECONDS:g} s (optimizer steps × schedules, and samples × epochs × schedules)")
+          f"{MAX_TRAINING_SECONDS:g} s (optimizer steps × schedules, and samples × epochs × schedules), the LR range "
+          f"test too (batches × batch_size)")
 
 
 def updates_per_step(resolved: Resolved) -> int:
@@ -85,6 +91,23 @@ def check_request(resolved: Sequence[Resolved], experiment: Experiment) -> None:
         raise SpecError(f"schedules × samples × epochs must be at most {MAX_SAMPLE_PASSES:,} (got {count} × "
                         f"{experiment.samples:,} × {experiment.epochs:,} = {passes:,}): compare fewer schedules, "
                         "or use fewer samples or epochs", "epochs")
+
+
+def range_test_seconds(experiment: Experiment, num_steps: int) -> float:
+    """What the LR range test's sweep of `num_steps` batches costs, by the model above."""
+    weights = WEIGHTS[experiment.dataset if experiment.dataset in WEIGHTS else "classification"]
+    return num_steps * (RANGE_STEP_US * 1e-6 + experiment.batch_size * weights * RANGE_SAMPLE_NS * 1e-9)
+
+
+def check_range_test(experiment: Experiment, num_steps: int) -> None:
+    """Raise SpecError, with the estimate, if the range test's sweep is more work than one request may be."""
+    seconds = range_test_seconds(experiment, num_steps)
+    if seconds > MAX_TRAINING_SECONDS:
+        most = int(MAX_TRAINING_SECONDS / range_test_seconds(experiment, 1))
+        fewer = f"use at most {most:,} batches, or a smaller batch_size" if most >= 2 else "use a smaller batch_size"
+        raise SpecError(f"the range test would take about {seconds:.0f} s, more than one request may "
+                        f"({MAX_TRAINING_SECONDS:g} s: {num_steps:,} batches of {experiment.batch_size:,} samples): "
+                        f"{fewer}", "num_steps")
 
 
 def check_rows(count: int, experiment: Experiment) -> None:

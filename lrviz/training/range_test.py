@@ -23,6 +23,7 @@ from torch.optim import lr_scheduler
 
 from lrviz.schedules.params import SpecError
 from lrviz.training.experiment import Data, Experiment, make_data
+from lrviz.training.limits import check_range_test
 
 MAX_SWEEP_STEPS = 10_000  # mini-batches in one sweep (experiment.MAX_STEPS bounds a training run)
 
@@ -62,6 +63,7 @@ def range_test(experiment: Experiment, start_lr: float = 1e-7, end_lr: float = 1
                beta: float = 0.8, diverge_factor: float = 4.0) -> RangeTest:  # fmt: skip
     """Sweep the lr exponentially over `num_steps` mini-batches of the experiment (as fastai, but for beta)."""
     _check(start_lr, end_lr, num_steps, beta, diverge_factor)
+    check_range_test(experiment, num_steps)  # before any of the work: a sweep of full batches of 100,000 is long
     data = make_data(experiment)
     net = data.model()  # the experiment's initial weights, float64
     inputs, targets = data.tensors(data.x_train, data.y_train)
