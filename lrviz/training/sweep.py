@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lrviz.schedules.markup import shown
 from lrviz.schedules.params import Param, SpecError
 from lrviz.schedules.schedule import Resolved, Schedule, resolve
 from lrviz.training.engine import train_resolved
@@ -97,7 +98,24 @@ def values_between(start: float, stop: float, count: int, log: bool = False) -> 
     if log and not (start > 0 and stop > 0):
         raise SpecError(f"a log range needs values above 0 (got {start:g}:{stop:g})", "vary")
     spaced = np.geomspace(start, stop, count) if log else np.linspace(start, stop, count)
-    return [float(value) for value in spaced]
+    return [float(f"{value:.12g}") for value in spaced]  # 0.6, not linspace's 0.6000000000000001
+
+
+def read_vary(text: str, log: bool = False) -> tuple[str, list[float]]:
+    """The CLI's --vary: NAME=START:STOP:N (N values, evenly or, with log, evenly in log space) or NAME=V1,V2,..."""
+    name, equals, spec = text.partition("=")
+    if not equals or not name.strip():
+        raise SpecError(f"--vary takes NAME=START:STOP:N or NAME=V1,V2,... (got {shown(text)})", "vary")
+    try:
+        if spec.count(":") == 2:
+            start, stop, count = spec.split(":")
+            return name.strip(), values_between(float(start), float(stop), int(count), log)
+        return name.strip(), [float(item) for item in spec.split(",")]
+    except ValueError as error:
+        if isinstance(error, SpecError):
+            raise
+        raise SpecError(f"--vary {shown(name.strip())}: {shown(spec)} is not START:STOP:N or a list of numbers",
+                        "vary") from None
 
 
 def _schedule_param(schedule: Schedule, name: str) -> Param | None:
@@ -246,9 +264,13 @@ def _labelled(block: pd.DataFrame, sweep: Sweep, index: int, value: Any, seed: i
     return block
 
 
-def run_sweep(schedules: Sequence[Schedule | str], vary: dict[str, Any], seeds: int = 1,
+def run_sweep(schedules: Sequence[Schedule | str] | Schedule | str, vary: dict[str, Any], seeds: int = 1,
               progress: Callable[[float], None] | None = None, **options: Any) -> tuple[Sweep, pd.DataFrame]:
     """`lrviz.sweep`'s work: vary = {name: values}, one parameter."""
+    if isinstance(schedules, str | Schedule):
+        schedules = [schedules]
+    if not isinstance(schedules, Sequence):
+        raise SpecError(f"schedules must be a list of schedules, like ['StepLR()'] (got {shown(schedules)})")
     if not isinstance(vary, dict) or len(vary) != 1:
         raise SpecError("vary names one parameter and its values, like vary={'gamma': [0.5, 0.7, 0.9]}", "vary")
     [(name, values)] = vary.items()
