@@ -47,7 +47,8 @@ def test_the_cli_summary_has_a_row_per_schedule_and_value_and_marks_divergence()
     assert done.returncode == 0, done.stderr
     summary = pd.read_csv(io.StringIO(done.stdout))
     assert list(summary.columns) == ["schedule", "base_lr", "seeds", "final_loss", "final_loss_std", "best_loss",
-                                     "last_loss_mean", "diverged", "diverged_seeds"]
+                                     "best_loss_std", "last_loss_mean", "last_loss_mean_std", "diverged",
+                                     "diverged_seeds"]
     assert summary["base_lr"].tolist() == pytest.approx([0.01, 0.1, 1.0, 10.0])
     assert summary["diverged"].tolist() == [False, False, True, True]
     curves = lrviz.sweep(["StepLR(step_size=2)"], vary={"lr": [0.1]}, epochs=4)

@@ -218,8 +218,9 @@ def _columns(parsed: list[Schedule], varied: tuple[bool, ...], name: str, values
     return columns
 
 
-def check(sweep: Sweep) -> None:
-    """Refuse a sweep whose training would take longer than a request may, saying how long and why."""
+def check(sweep: Sweep, shape: str = "") -> None:
+    """Refuse a sweep whose training would take longer than a request may, saying how long and why.
+    `shape`: how the models multiply up, if not values × schedules × seeds."""
     widest = max(sweep.runs, key=lambda run: len(run.columns) * run.experiment.total_steps)
     cells = len(widest.columns) * widest.experiment.total_steps
     if cells > MAX_CELLS:
@@ -229,10 +230,11 @@ def check(sweep: Sweep) -> None:
     seconds = sweep.seconds
     if seconds > MAX_TRAINING_SECONDS:
         models = sum(len(run.columns) for run in sweep.runs)
+        shape = shape or f"{len(sweep.values)} values × {len(sweep.labels)} schedules × {len(sweep.seeds)} seeds"
         raise SpecError(f"training this sweep would take about {seconds:.1f} s, more than one request may "
-                        f"({MAX_TRAINING_SECONDS:g} s: {len(sweep.values)} values × {len(sweep.labels)} schedules × "
-                        f"{len(sweep.seeds)} seeds = {models} models over {sweep.runs[0].experiment.total_steps:,} "
-                        "optimizer steps): sweep fewer values or seeds, use larger batches or fewer epochs", "vary")
+                        f"({MAX_TRAINING_SECONDS:g} s: {shape} = {models} models over "
+                        f"{sweep.runs[0].experiment.total_steps:,} optimizer steps): sweep fewer values or seeds, "
+                        "use larger batches or fewer epochs", "vary")
 
 
 def train(sweep: Sweep, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
@@ -278,24 +280,51 @@ def run_sweep(schedules: Sequence[Schedule | str] | Schedule | str, vary: dict[s
     return sweep, train(sweep, progress)
 
 
+def run_grid(schedule: Schedule | str, name: str, values: Any, lrs: Any, seeds: int = 1,
+             progress: Callable[[float], None] | None = None, **options: Any) -> pd.DataFrame:
+    """A heat map's runs: the base lr swept (one stacked run per seed) for each value of a schedule parameter.
+    The frame is `run_sweep`'s with both columns, the parameter's and base_lr."""
+    given = resolve_all([schedule], Experiment.create(**options))[0]
+    if _kind(name, [given.schedule]) != "schedule" or _schedule_param(given.schedule, name) is None:
+        raise SpecError(f"a heat map varies the lr and a parameter of the schedule ({name:.40} is not one)", "vary")
+    values = _values(name, values, _schedule_param(given.schedule, name).kind == "int")
+    sweeps = [plan([with_value(given.schedule, name, value)], "lr", lrs, seeds, **options) for value in values]
+    every = replace(sweeps[0], runs=tuple(run for each in sweeps for run in each.runs))
+    check(every, f"{len(values)} values of {name} × {len(every.values)} lrs × {len(every.seeds)} seeds")
+    frames = []
+    for number, (value, each) in enumerate(zip(values, sweeps, strict=True)):
+        frame = train(each).assign(schedule=str(given.schedule))
+        frame.insert(1, name, value)
+        frames.append(frame)
+        if progress:
+            progress((number + 1) / len(sweeps))
+    return pd.concat(frames, ignore_index=True)
+
+
 METRICS = {"final": "final loss", "best": "best loss", "last": "mean of the last epochs"}
+
+
+def per_seed(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One row per schedule, value and seed: final loss, best loss, mean of the last epochs, diverged."""
+    epochs = int(frame["epoch"].max())
+    last = max(1, math.ceil(epochs * LAST_SHARE))
+    runs = frame.groupby(["schedule", column, "seed"], sort=False)
+    return pd.DataFrame({
+        "final_loss": runs["loss"].agg(lambda loss: loss.iloc[-1]),  # not .last(): it skips a diverged run's NaN
+        "best_loss": runs["loss"].min(),
+        "last_loss_mean": runs["loss"].agg(lambda loss: loss.iloc[-last:].mean(skipna=False)),
+        "diverged": runs["diverged"].any(),
+    }).reset_index()
 
 
 def summary(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """One row per schedule and value: final loss, best loss and mean of the last epochs, averaged over the seeds
-    (with the seeds' standard deviation of the final loss), and whether any seed diverged."""
-    epochs = int(frame["epoch"].max())
-    last = max(1, math.ceil(epochs * LAST_SHARE))
-    keys = ["schedule", column]
-    runs = frame.groupby([*keys, "seed"], sort=False)
-    per_seed = pd.DataFrame({
-        "final": runs["loss"].last(), "best": runs["loss"].min(),
-        "last": runs["loss"].agg(lambda loss: loss.iloc[-last:].mean(skipna=False)),
-        "diverged": runs["diverged"].any(),
-    }).reset_index()
-    grouped = per_seed.groupby(keys, sort=False)
-    return pd.DataFrame({
-        "seeds": grouped["seed"].count(), "final_loss": grouped["final"].mean(), "final_loss_std":
-        grouped["final"].std(ddof=0), "best_loss": grouped["best"].mean(), "last_loss_mean": grouped["last"].mean(),
-        "diverged": grouped["diverged"].any(), "diverged_seeds": grouped["diverged"].sum(),
-    }).reset_index()
+    (each with the seeds' standard deviation), whether any seed diverged, and how many did."""
+    grouped = per_seed(frame, column).groupby(["schedule", column], sort=False)
+    columns = {"seeds": grouped["seed"].count()}
+    for name in ("final_loss", "best_loss", "last_loss_mean"):
+        # a seed that diverged has no final loss: neither has the mean (the seeds' best losses all exist)
+        columns |= {name: grouped[name].agg(lambda values: values.mean(skipna=False)),
+                    f"{name}_std": grouped[name].agg(lambda values: values.std(ddof=0, skipna=False))}
+    columns |= {"diverged": grouped["diverged"].any(), "diverged_seeds": grouped["diverged"].sum()}
+    return pd.DataFrame(columns).reset_index()
