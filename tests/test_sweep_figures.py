@@ -30,7 +30,7 @@ def test_each_scrubber_step_swaps_in_that_values_curves(gamma_sweep):
     sweep, frame = gamma_sweep
     figure = scrub_figure(frame, sweep.column, sweep.values, sweep.labels, current=1)
     slider = figure.layout.sliders[0]
-    assert slider.active == 1 and [step.label for step in slider.steps] == ["0.3", "0.6", "0.9"]
+    assert slider.active == 1 and [step.label for step in slider.steps] == ["0.3", "0.6", "0.9"]  # 3 digits
     assert slider.currentvalue.prefix == "gamma = "
     for j, step in enumerate(slider.steps):
         assert step.method == "update"  # restyled in the browser, no server round trip

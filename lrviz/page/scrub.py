@@ -22,6 +22,7 @@ from lrviz.schedules.registry import REGISTRY
 from lrviz.schedules.schedule import Resolved
 from lrviz.training.experiment import Experiment
 from lrviz.training.sweep import EXPERIMENT, METRICS, NOT_VARIED, run_grid, run_sweep, values_between, with_value
+from lrviz.training.traces import labels_for
 
 COUNTS = (4, 32, 24)  # values in a family: least, most, default
 HEAT_VALUES = 8  # per axis of the heat map
@@ -97,7 +98,8 @@ def _scrub() -> None:
 def sweep_section(resolved: list[Resolved], experiment: Experiment) -> None:
     st.markdown("**Scrub a parameter**: train a family of its values across the slider's range, every one really "
                 "trained, then drag the chart's own slider: the curves change in your browser, with no wait. "
-                "Each value's curves are exactly those of a run with that value set.")
+                "Each value's curves are exactly those of a run with that value set; the current value is one "
+                "of them.")
     numbers = _numbers(resolved)
     for name, param in EXPERIMENT.items():
         if param.kind in ("int", "float") and name not in NOT_VARIED and name not in ("samples", "seed"):
@@ -115,13 +117,18 @@ def sweep_section(resolved: list[Resolved], experiment: Experiment) -> None:
         return
     name = request["name"]
     param, ctx, current = numbers[name]
-    values = tuple(family_values(param, ctx, float(current), request["count"]))
+    # the current value is one of the family: the scrubber starts on exactly the curves drawn above
+    values = tuple(sorted({*family_values(param, ctx, float(current), request["count"]), current}))
     options = tuple(sorted((key, value) for key, value in experiment.options().items() if key != name))
     try:
         with st.spinner(f"Training {len(values)} values of {name}…"):
             # the varied value written in as the family's first: setting the parameter keeps the family cached
             specs = tuple(str(with_value(item.schedule, name, values[0])) for item in resolved)
             meta, frame = _family(specs, options, name, values, request["seeds"])
+        # named as on the page, not with the family's first value written in
+        labels = tuple(labels_for(resolved))
+        frame = frame.assign(schedule=frame["schedule"].map(dict(zip(meta["labels"], labels, strict=True))))
+        meta = {**meta, "labels": labels}
     except SpecError as error:
         st.error(markup.markdown_text(error, 400), icon=":material/error:")
         return
@@ -140,7 +147,7 @@ def _draw(meta: dict, frame: Any, name: str, current: float, resolved: list[Reso
     st.plotly_chart(sweep_figures.scrub_figure(frame, meta["column"], values, meta["labels"], index, present),
                     key="scrub_chart", config=sweep_figures.SCRUB_CONFIG)
     st.caption(f"Drag the slider under the chart: each step is a trained value of {name}; the faint lines are "
-               "all the others. Starts at the value nearest the current one.")
+               "all the others. It starts at the current value.")
     use = st.columns([3, 2], vertical_alignment="bottom")
     chosen = use[0].select_slider(f"value of {name} to use", values, value=values[index],
                                   key=f"scrub_pick.{name}.{len(values)}", format_func=sweep_figures.value_text)

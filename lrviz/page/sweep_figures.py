@@ -88,7 +88,7 @@ def scrub_figure(frame: pd.DataFrame, column: str, values: tuple, labels: tuple,
                              row=row, col=1)
             bright.append((len(figure.data) - 1, [curve.tolist() for curve in curves]))
     indices = [index for index, _ in bright]
-    steps = [{"label": value_text(value), "method": "update",
+    steps = [{"label": f"{value:.3g}", "method": "update",
               "args": [{"y": [ys[j] for _, ys in bright]}, {"title.text": _title(column, value, seeds)}, indices]}
              for j, value in enumerate(values)]  # fmt: skip
     figure.update_layout(

@@ -221,12 +221,6 @@ def _columns(parsed: list[Schedule], varied: tuple[bool, ...], name: str, values
 def check(sweep: Sweep, shape: str = "") -> None:
     """Refuse a sweep whose training would take longer than a request may, saying how long and why.
     `shape`: how the models multiply up, if not values × schedules × seeds."""
-    widest = max(sweep.runs, key=lambda run: len(run.columns) * run.experiment.total_steps)
-    cells = len(widest.columns) * widest.experiment.total_steps
-    if cells > MAX_CELLS:
-        raise SpecError(f"a sweep run must have at most {MAX_CELLS:,} models × optimizer steps (got "
-                        f"{len(widest.columns)} × {widest.experiment.total_steps:,}): sweep fewer values or "
-                        "schedules, or shorten the run", "vary")
     seconds = sweep.seconds
     if seconds > MAX_TRAINING_SECONDS:
         models = sum(len(run.columns) for run in sweep.runs)
@@ -235,6 +229,12 @@ def check(sweep: Sweep, shape: str = "") -> None:
                         f"({MAX_TRAINING_SECONDS:g} s: {shape} = {models} models over "
                         f"{sweep.runs[0].experiment.total_steps:,} optimizer steps): sweep fewer values or seeds, "
                         "use larger batches or fewer epochs", "vary")
+    widest = max(sweep.runs, key=lambda run: len(run.columns) * run.experiment.total_steps)
+    cells = len(widest.columns) * widest.experiment.total_steps
+    if cells > MAX_CELLS:
+        raise SpecError(f"a sweep run must have at most {MAX_CELLS:,} models × optimizer steps (got "
+                        f"{len(widest.columns)} × {widest.experiment.total_steps:,}): sweep fewer values or "
+                        "schedules, or shorten the run", "vary")
 
 
 def train(sweep: Sweep, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
