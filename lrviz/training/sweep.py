@@ -30,6 +30,7 @@ from lrviz.schedules.schedule import Resolved, Schedule, resolve
 from lrviz.training.engine import train_resolved
 from lrviz.training.experiment import EXPERIMENT_PARAMS, MAX_SCHEDULES, MAX_STEPS, Experiment
 from lrviz.training.limits import MAX_TRAINING_SECONDS, estimated_seconds, updates_per_step
+from lrviz.training.results import Result
 from lrviz.training.traces import labels_for, resolve_all
 
 MAX_VALUES = 64
@@ -238,32 +239,51 @@ def check(sweep: Sweep, shape: str = "") -> None:
 
 
 def train(sweep: Sweep, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
-    """Every run of the sweep; a tidy frame with export's columns, the varied value's column and `seed`."""
-    pieces = []
+    """Every run of the sweep; a tidy frame with export's columns, the varied value's column and `seed`, ordered
+    by schedule, value, seed and epoch."""
+    frames, blocks, offset = [], [], 0  # blocks: (schedule, value index, seed, first row in the runs' frames)
     for number, run in enumerate(sweep.runs):
         columns = list(run.columns)
         lrs_vary = any(column.optimizer is not run.experiment for column in columns)
         result = train_resolved([column.resolved for column in columns], run.experiment,
                                 optimizers=[column.optimizer for column in columns] if lrs_vary else None)
-        frame = result.frame()
+        frames.append(_epoch_frame(result))
         epochs = run.experiment.epochs
-        for k, column in enumerate(columns):
-            block = frame.iloc[k * epochs:(k + 1) * epochs]
+        for k, column in enumerate(columns):  # a schedule without the parameter: one model, every value's rows
             for value in sweep.values if column.value is None else [column.value]:
-                pieces.append((column.index, sweep.values.index(value), run.experiment.seed,
-                               _labelled(block, sweep, column.index, value, run.experiment.seed)))
+                blocks.append((column.index, sweep.values.index(value), run.experiment.seed, offset + k * epochs))
+        offset += len(frames[-1])
         if progress:
             progress((number + 1) / len(sweep.runs))
-    pieces.sort(key=lambda piece: piece[:3])
-    return pd.concat([piece[3] for piece in pieces], ignore_index=True)
+    blocks.sort()
+    epochs = sweep.runs[0].experiment.epochs  # the same for every run: epochs cannot be swept
+    rows = (np.array([block[3] for block in blocks])[:, None] + np.arange(epochs)).ravel()
+    frame = pd.concat(frames, ignore_index=True).take(rows).reset_index(drop=True)
+    frame.insert(0, "schedule", np.repeat([sweep.labels[block[0]] for block in blocks], epochs))
+    frame.insert(1, sweep.column, np.repeat([sweep.values[block[1]] for block in blocks], epochs))
+    frame.insert(2, "seed", np.repeat([block[2] for block in blocks], epochs))
+    return frame
 
 
-def _labelled(block: pd.DataFrame, sweep: Sweep, index: int, value: Any, seed: int) -> pd.DataFrame:
-    block = block.copy()
-    block["schedule"] = sweep.labels[index]
-    block.insert(1, sweep.column, value)
-    block.insert(2, "seed", seed)
-    return block
+def _epoch_frame(result: Result) -> pd.DataFrame:
+    """`Result.frame("epoch")` without the schedule column, built at once for all K models (blocks of epochs
+    rows, model by model): the same numbers, without a DataFrame per model."""
+    experiment = result.experiment
+    epochs, count, spe = experiment.epochs, len(result.labels), experiment.steps_per_epoch
+    epoch = np.tile(np.arange(1, epochs + 1), count)
+    first = np.arange(epochs) * spe
+    diverged = np.array([d if d is not None else epochs + 1 for d in result.diverged_at])
+    columns = {"epoch": epoch, "step": epoch * spe, "lr": result.lr[first].T.ravel(),
+               "momentum": result.momentum[first].T.ravel(), "loss": result.loss.T.ravel()}  # fmt: skip
+    if result.val_loss is not None:
+        columns["val_loss"] = result.val_loss.T.ravel()
+    columns["diverged"] = epoch >= np.repeat(diverged, epochs)
+    weights = result.weights.transpose(1, 0, 2, 3)  # (K, epochs, features + 1, outputs)
+    features = weights.shape[2] - 1
+    flat = np.concatenate([weights[:, :, :features].reshape(count * epochs, -1),
+                           weights[:, :, features].reshape(count * epochs, -1)], axis=1)  # fmt: skip
+    columns.update(zip(result.weight_names(), flat.T, strict=True))
+    return pd.DataFrame(columns)
 
 
 def run_sweep(schedules: Sequence[Schedule | str] | Schedule | str, vary: dict[str, Any], seeds: int = 1,
