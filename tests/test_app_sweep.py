@@ -38,7 +38,7 @@ def test_scrub_sends_every_values_curves_as_trained_alone():
     bright = [i for i, trace in enumerate(figure["data"]) if trace.get("showlegend", True)
               and trace["legendgroup"].startswith("StepLR")]
     for step, value in zip(steps, values, strict=True):
-        traces, _, indices = step["args"]
+        traces, indices = step["args"]
         alone = lrviz.run([f"StepLR(step_size=2, gamma={value})"], epochs=6)
         y = traces["y"][indices.index(bright[0])]
         np.testing.assert_array_equal(np.array(y, dtype=float), alone["loss"].to_numpy())

@@ -88,11 +88,12 @@ def scrub_figure(frame: pd.DataFrame, column: str, values: tuple, labels: tuple,
                              row=row, col=1)
             bright.append((len(figure.data) - 1, [curve.tolist() for curve in curves]))
     indices = [index for index, _ in bright]
-    steps = [{"label": f"{value:.3g}", "method": "update",
-              "args": [{"y": [ys[j] for _, ys in bright]}, {"title.text": _title(column, value, seeds)}, indices]}
+    # "restyle" of the bright traces only: a layout change as well ("update") redraws the whole chart; the
+    # slider's own label names the value
+    steps = [{"label": f"{value:.3g}", "method": "restyle", "args": [{"y": [ys[j] for _, ys in bright]}, indices]}
              for j, value in enumerate(values)]  # fmt: skip
     figure.update_layout(
-        title={"text": _title(column, values[current], seeds), "font": {"size": look.title}},
+        title={"text": _title(column, seeds), "font": {"size": look.title}},
         height=look.height + 160, font={"size": look.font}, margin={"t": 60, "b": 30}, hovermode="x unified",
         legend={"orientation": "h", "y": -0.32}, uirevision=column,
         sliders=[{"active": current, "steps": steps, "pad": {"t": 40}, "transition": {"duration": 0},
@@ -104,9 +105,9 @@ def scrub_figure(frame: pd.DataFrame, column: str, values: tuple, labels: tuple,
     return figure
 
 
-def _title(column: str, value: float, seeds: int) -> str:
+def _title(column: str, seeds: int) -> str:
     over = f", mean of {seeds} seeds" if seeds > 1 else ""
-    return f"Scrub: {column} = {value_text(value)}{over} (every value faintly behind)"
+    return f"Scrub: {column}{over} (the slider's value bright, every other faintly behind)"
 
 
 def sweep_figure(frame: pd.DataFrame, column: str, labels: tuple, metric: str = "final",
