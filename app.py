@@ -11,6 +11,7 @@ from lrviz.page import widgets as ui
 from lrviz.page.charts import charts, train
 from lrviz.page.header import header
 from lrviz.page.link import current_config, load_first_visit, sync_url
+from lrviz.page.scrub import sweep_section
 from lrviz.page.sections import (
     config_loader,
     export,
@@ -49,6 +50,8 @@ with st.container(key="section_body"):
         landscape_section(result)
     elif section == SECTIONS["range"] and experiment is not None:
         range_test_section(experiment)
+    elif section == SECTIONS["sweep"] and result is not None:
+        sweep_section(resolved, experiment)
     elif section == SECTIONS["export"]:
         if result is not None:
             export(result, config)

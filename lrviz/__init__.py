@@ -37,12 +37,13 @@ from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.training.limits import check_rows
 from lrviz.training.reference import reference_simulate
 from lrviz.training.results import Result
+from lrviz.training.sweep import run_sweep
 from lrviz.training.traces import lr_trace
 
 __all__ = [
     "EXPERIMENT_PARAMS", "REGISTRY", "Experiment", "FormulaError", "Resolved", "Result", "RunContext",
     "Schedule", "SchedulerSpec", "SpecError", "lr_trace", "parse", "reference_simulate", "resolve", "run",
-    "schedule", "simulate",
+    "schedule", "simulate", "sweep",
 ]
 
 
@@ -69,3 +70,16 @@ def run(schedules: Sequence[str | Schedule] | str, per: str = "epoch", engine: s
         check_rows(len(schedules), experiment)
     simulator = simulate if engine == "fast" else reference_simulate
     return simulator(list(schedules), experiment, record_steps=per == "step").frame(per)
+
+
+def sweep(schedules: Sequence[str | Schedule] | str, vary: dict[str, Sequence[float]], seeds: int = 1,
+          **options: Any) -> pd.DataFrame:  # fmt: skip
+    """Train a family of values of one parameter and return `run`'s frame with two more columns: the value
+    (named after the parameter; `base_lr` for the lr) and `seed`.
+
+    `vary`: {name: values}, a schedule parameter (set in every schedule that has it; the others are trained
+    once and repeated) or an experiment option such as "lr". `seeds`: train each value with seeds
+    seed, seed + 1, ... Each value's curves are bit-identical to `run` with the value written in.
+    Raises SpecError naming the bad parameter, or with the estimate if the sweep is too heavy.
+    """
+    return run_sweep(schedules, vary, seeds, **options)[1]

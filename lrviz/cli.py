@@ -1,4 +1,4 @@
-"""Command line: `python -m lrviz list | export | code | serve | app`.
+"""Command line: `python -m lrviz list | export | code | sweep | serve | app`.
 
 Options are generated from the experiment's declarations; bad input exits with
 status 2 and one line on stderr, never a traceback.
@@ -168,8 +168,44 @@ def _parser() -> _Parser:
     code.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
                       help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)" (one: a script trains one schedule)')
     _add_experiment_options(code)
+    _add_sweep(commands)
     serve.add_commands(commands)
     return parser
+
+
+def _add_sweep(commands: argparse._SubParsersAction) -> None:
+    sweep = commands.add_parser("sweep", help="train a family of values of one parameter and write the curves "
+                                "(or a summary) as CSV", epilog=LIMITS)
+    sweep.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
+                       help="a schedule; repeat to compare (each is swept if it has the parameter)")
+    sweep.add_argument("--vary", required=True, metavar="NAME=START:STOP:N",
+                       help="the parameter and its values: START:STOP:N evenly spaced, or V1,V2,...; a schedule "
+                       "parameter (e.g. gamma) or an experiment option (e.g. lr)")
+    sweep.add_argument("--log", action="store_true", help="space START:STOP:N evenly in log space")
+    sweep.add_argument("--seeds", type=int, default=1, metavar="K", help="train each value with K seeds")
+    sweep.add_argument("--summary", action="store_true", help="one row per schedule and value: final loss, "
+                       "best loss, mean of the last epochs, diverged (averaged over the seeds)")
+    sweep.add_argument("-o", "--output", required=True, metavar="FILE", help="CSV file, or - for standard output")
+    _add_experiment_options(sweep)
+
+
+def _sweep(args: argparse.Namespace) -> None:
+    from lrviz.training.sweep import read_vary, run_sweep, summary
+
+    _check_output(args.output) if args.output != "-" else _check_stdout()
+    name, values = read_vary(args.vary, args.log)
+    sweep, frame = run_sweep(args.schedule, {name: values}, args.seeds, **_options(args))
+    _write(summary(frame, sweep.column) if args.summary else frame, args.output)
+
+
+def _write(frame: Any, output: str) -> None:
+    if output == "-":
+        frame.to_csv(sys.stdout, index=False)
+        return
+    try:
+        frame.to_csv(output, index=False)
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror}") from None
 
 
 def _describe(param: Param) -> str:
@@ -246,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _export(args)
         elif args.command == "code":
             _code(args)
+        elif args.command == "sweep":
+            _sweep(args)
         elif args.command in ("serve", "app"):
             return serve.run_command(args)
         with _writing_stdout():

@@ -16,7 +16,7 @@ MAX_EXPLAINED = 1000  # more than any page holds (MAX_SCHEDULES): bounds what a 
 
 # the page's sections: the short name a link uses -> the label the page shows
 SECTIONS = {"how": "How it works", "landscape": "Landscape & replay", "range": "LR range test",
-            "export": "Export & share"}  # fmt: skip
+            "sweep": "Sweep & scrub", "export": "Export & share"}  # fmt: skip
 AXES = ("epoch", "step")
 LOSS_VIEWS = {"raw": "raw", "excess": "above optimum"}
 _SWITCH = {"1": True, "true": True, "0": False, "false": False}

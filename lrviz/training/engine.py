@@ -194,11 +194,13 @@ class _Run:
         return rows.reshape(len(rows), rows.shape[1], count, outputs).transpose(0, 2, 1, 3)
 
 
-def _start(resolved: list[Resolved], experiment: Experiment, record_steps: bool, max_step_points: int | None) -> _Run:
+def _start(resolved: list[Resolved], experiment: Experiment, record_steps: bool, max_step_points: int | None,
+           optimizers: Sequence[Experiment] | None = None) -> _Run:  # fmt: skip
     """Data, planned rates, initial weights, optimizer and result arrays for a run."""
     data: Data = make_data(experiment)
-    lr, momentum = planned_rates(resolved, experiment)
-    live = {k: live_scheduler(item, experiment) for k, item in enumerate(resolved) if item.needs_metric}
+    lr, momentum = planned_rates(resolved, experiment, optimizers)
+    live = {k: live_scheduler(item, optimizers[k] if optimizers else experiment)
+            for k, item in enumerate(resolved) if item.needs_metric}  # fmt: skip
     for k, (torch_optimizer, _) in live.items():  # ReduceLROnPlateau changes the lr only
         momentum[:, k] = momentum_of(torch_optimizer.param_groups[0])
     count, epochs, steps = len(resolved), experiment.epochs, experiment.total_steps
@@ -290,8 +292,19 @@ def simulate(schedules: Sequence[Schedule | str], experiment: Experiment, record
     (`Result.step_indices` says which). `progress`, if given, is called with the fraction done
     after each epoch.
     """
-    resolved = resolve_all(schedules, experiment)
-    run = _start(resolved, experiment, record_steps, max_step_points)
+    return train_resolved(resolve_all(schedules, experiment), experiment, record_steps, progress, max_step_points)
+
+
+def train_resolved(resolved: list[Resolved], experiment: Experiment, record_steps: bool = False,
+                   progress: Callable[[float], None] | None = None, max_step_points: int | None = None,
+                   optimizers: Sequence[Experiment] | None = None) -> Result:  # fmt: skip
+    """`simulate` for schedules already resolved and checked against the limits by the caller.
+
+    `optimizers`, if given, holds one experiment per column whose optimizer settings (its lr) that
+    column's schedule steps with: a family of base lrs trains as one run (`lrviz.training.sweep`).
+    Each column's update is elementwise, so it is bit-identical to training that lr alone.
+    """
+    run = _start(resolved, experiment, record_steps, max_step_points, optimizers)
     bounds, sizes = _batches(experiment)
     with np.errstate(all="ignore"):  # an overflowing run is a result, handled in _finish_epoch
         for epoch in range(experiment.epochs):
@@ -305,4 +318,4 @@ def simulate(schedules: Sequence[Schedule | str], experiment: Experiment, record
                   val_loss=run.val_loss if len(data.x_val) else None, weights=run.epoch_weights,
                   step_weights=run.step_weights, diverged_at=run.diverged,
                   optimal_loss=optimal_loss(data.x_train, data.y_train, data.classification),
-                  step_indices=run.kept, retrain=simulate)
+                  step_indices=run.kept, retrain=None if optimizers else simulate)

@@ -121,14 +121,16 @@ def labels_for(resolved: list[Resolved]) -> list[str]:
     return labels
 
 
-def planned_rates(resolved: list[Resolved], experiment: Experiment) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, K) lr and momentum per optimizer step; ReduceLROnPlateau columns are filled while training."""
+def planned_rates(resolved: list[Resolved], experiment: Experiment,
+                  optimizers: Sequence[Experiment] | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(steps, K) lr and momentum per optimizer step; ReduceLROnPlateau columns are filled while training.
+    `optimizers`: per column, the experiment whose optimizer (its lr) the schedule steps (a sweep of the lr)."""
     steps, per_epoch = experiment.total_steps, experiment.steps_per_epoch
     lr, momentum = np.zeros((steps, len(resolved))), np.zeros((steps, len(resolved)))
     for k, item in enumerate(resolved):
         if item.needs_metric:
             continue
-        lrs, momenta = lr_trace(item, experiment)
+        lrs, momenta = lr_trace(item, optimizers[k] if optimizers else experiment)
         if experiment.per_batch:
             lr[:, k], momentum[:, k] = lrs[:steps], momenta[:steps]
         else:
