@@ -18,6 +18,7 @@ from lrviz import serve
 from lrviz.schedules.markup import shorten
 from lrviz.schedules.params import MAX_MESSAGE, Param, SpecError
 from lrviz.schedules.registry import REGISTRY
+from lrviz.training import preflight
 from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.training.limits import LIMITS
 from lrviz.training.presets import export_request, listing
@@ -138,6 +139,14 @@ def _parser() -> _Parser:
     code.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
                       help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)" (one: a script trains one schedule)')
     _add_experiment_options(code)
+    check = commands.add_parser("check", help="pre-flight: warn where schedules do not fit a real run, without "
+                                "training (exit 1 with warnings)", epilog=preflight.ROUNDING)
+    check.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
+                       help="a schedule as written in the training script; repeat to check several")
+    for param in (*preflight.REAL_RUN_PARAMS, next(p for p in EXPERIMENT_PARAMS if p.name == "lr")):
+        check.add_argument(f"--{param.name.replace('_', '-')}", dest=param.name, type=_typed(param),
+                           required=param.name in ("dataset_size", "batch_size"), default=None,
+                           help=f"{param.help} (default {param.default})")
     serve.add_commands(commands)
     return parser
 
@@ -201,6 +210,19 @@ def _code(args: argparse.Namespace) -> None:
     print(script(args.schedule[0], Experiment.create(**_options(args))), end="")
 
 
+def _check(args: argparse.Namespace) -> int:
+    import lrviz  # deferred, as for export
+
+    options = {name: value for name, value in vars(args).items()
+               if name not in ("command", "schedule") and value is not None}
+    lr = options.pop("lr", 0.1)
+    print(preflight.RealRun.create(**options).describe())
+    found = lrviz.preflight(args.schedule, lr=lr, **options)
+    for finding in found:
+        print(f"warning: {finding}")
+    return 1 if found else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(_values_with_a_minus(list(sys.argv[1:] if argv is None else argv)))
@@ -213,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _export(args)
         elif args.command == "code":
             _code(args)
+        elif args.command == "check":
+            return _check(args)
         elif args.command in ("serve", "app"):
             return serve.run_command(args)
         if sys.stdout is not None:

@@ -168,3 +168,14 @@ def test_bad_real_runs_are_refused_with_the_option_named():
         RealRun.create(dataset_size=10, batch_size=0)
     with pytest.raises(SpecError, match="drop_last"):
         RealRun.create(dataset_size=10, batch_size=32, drop_last=True)
+
+
+def test_the_api_returns_the_warnings_and_refuses_bad_options():
+    import lrviz
+
+    found = lrviz.preflight(["CosineAnnealingLR(T_max=10)", "CosineAnnealingLR()"], dataset_size=3200,
+                            batch_size=32, epochs=4)
+    assert {f.schedule for f in found} == {"CosineAnnealingLR(T_max=10)"} and "restarts" in {f.kind for f in found}
+    assert lrviz.preflight("CosineAnnealingLR()", dataset_size=3200, batch_size=32) == []
+    with pytest.raises(SpecError, match="colour"):
+        lrviz.preflight("StepLR()", dataset_size=10, batch_size=2, colour=1)
