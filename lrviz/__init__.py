@@ -31,7 +31,8 @@ from lrviz.schedules.schedule import Resolved, Schedule, parse, resolve, schedul
 from lrviz.training.engine import simulate
 from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.training.limits import check_rows
-from lrviz.training.preflight import Finding, RealRun, check_all_schedules
+from lrviz.training.preflight import Finding, check_all_schedules
+from lrviz.training.real_run import RealRun
 from lrviz.training.reference import reference_simulate
 from lrviz.training.results import Result
 from lrviz.training.traces import lr_trace
@@ -71,7 +72,7 @@ def run(schedules: Sequence[str | Schedule] | str, per: str = "epoch", engine: s
 
 def preflight(schedules: Sequence[str | Schedule] | str, lr: float = 0.1, **run: Any) -> list[Finding]:
     """What each schedule does wrong on a real run, without training: `lrviz.preflight("CosineAnnealingLR(T_max=10)",
-    dataset_size=50_000, batch_size=32, epochs=10, per="step")` (see `lrviz.training.preflight.REAL_RUN_PARAMS`:
+    dataset_size=50_000, batch_size=32, epochs=10, per="step")` (see `lrviz.training.real_run.REAL_RUN_PARAMS`:
     dataset_size, batch_size, accumulation, devices, epochs, per "step" or "epoch", drop_last).
     Returns the warnings (empty when every schedule fits); raises SpecError for a bad run or option.
     """

@@ -18,7 +18,7 @@ from lrviz import serve
 from lrviz.schedules.markup import shorten
 from lrviz.schedules.params import MAX_MESSAGE, Param, SpecError
 from lrviz.schedules.registry import REGISTRY
-from lrviz.training import preflight
+from lrviz.training import real_run
 from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.training.limits import LIMITS
 from lrviz.training.presets import export_request, listing
@@ -140,10 +140,10 @@ def _parser() -> _Parser:
                       help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)" (one: a script trains one schedule)')
     _add_experiment_options(code)
     check = commands.add_parser("check", help="pre-flight: warn where schedules do not fit a real run, without "
-                                "training (exit 1 with warnings)", epilog=preflight.ROUNDING)
+                                "training (exit 1 with warnings)", epilog=real_run.ROUNDING)
     check.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
                        help="a schedule as written in the training script; repeat to check several")
-    for param in (*preflight.REAL_RUN_PARAMS, next(p for p in EXPERIMENT_PARAMS if p.name == "lr")):
+    for param in (*real_run.REAL_RUN_PARAMS, next(p for p in EXPERIMENT_PARAMS if p.name == "lr")):
         check.add_argument(f"--{param.name.replace('_', '-')}", dest=param.name, type=_typed(param),
                            required=param.name in ("dataset_size", "batch_size"), default=None,
                            help=f"{param.help} (default {param.default})")
@@ -216,7 +216,7 @@ def _check(args: argparse.Namespace) -> int:
     options = {name: value for name, value in vars(args).items()
                if name not in ("command", "schedule") and value is not None}
     lr = options.pop("lr", 0.1)
-    print(preflight.RealRun.create(**options).describe())
+    print(real_run.RealRun.create(**options).describe())
     found = lrviz.preflight(args.schedule, lr=lr, **options)
     for finding in found:
         print(f"warning: {finding}")

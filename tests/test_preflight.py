@@ -8,7 +8,8 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 from lrviz.schedules.params import SpecError
 from lrviz.training.experiment import Experiment
-from lrviz.training.preflight import CHART_BUCKETS, RealRun, check, thin
+from lrviz.training.preflight import check
+from lrviz.training.real_run import CHART_BUCKETS, RealRun, thin
 
 
 def _optimizer(lr: float = 0.1) -> torch.optim.Optimizer:
@@ -179,3 +180,19 @@ def test_the_api_returns_the_warnings_and_refuses_bad_options():
     assert lrviz.preflight("CosineAnnealingLR()", dataset_size=3200, batch_size=32) == []
     with pytest.raises(SpecError, match="colour"):
         lrviz.preflight("StepLR()", dataset_size=10, batch_size=2, colour=1)
+
+
+def test_a_per_epoch_decay_stepped_per_batch_fades_where_torch_says():
+    run = RealRun.create(dataset_size=6400, batch_size=32, epochs=10)  # 200 steps per epoch, stepped per step
+    (finding,) = _kinds("ExponentialLR(gamma=0.7)", run)["faded"]
+    optimizer = _optimizer()
+    scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.7)
+    lrs = [optimizer.param_groups[0]["lr"]]
+    for _ in range(40):
+        optimizer.step()
+        scheduler.step()
+        lrs.append(optimizer.param_groups[0]["lr"])
+    assert lrs[finding.step] < 1e-4 * 0.1 <= lrs[finding.step - 1]
+    assert "faded" not in _kinds("ExponentialLR(gamma=0.9995)", run)  # 0.9995 ** 2000 = 0.37: a real decay
+    (units,) = _kinds("StepLR(step_size=4, gamma=0.5)", run)["units"]
+    assert "step_size=4" in units.message and "800 steps" in units.message

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lrviz.page import widgets as ui
 from lrviz.page.figures import palette
+from lrviz.page.real_run import editor_warnings
 from lrviz.schedules import markup
 from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.registry import REGISTRY
@@ -53,6 +54,7 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) ->
             parts_editor(slot, ui.part_contexts(slot, ctx))
         if "" in errors:
             st.error(errors[""], icon=":material/error:")
+        editor_warnings(resolved, experiment)
         left, right = st.columns(2)
         left.button("Duplicate", key=f"dup{slot['id']}", on_click=ui.duplicate_slot, args=(slot["id"],),
                     icon=":material/content_copy:", width="stretch")

@@ -1,109 +1,22 @@
-"""Pre-flight check of a real training run: its step axis, and what each schedule does over the whole of it.
+"""Pre-flight check of a real training run: what each schedule does wrong over the whole of it.
 
-A practitioner's run is described by `RealRun` (dataset size, batch size, gradient accumulation, devices, epochs,
-how the script steps the scheduler). `check` returns `Finding`s, each naming the numbers: a `T_max` shorter than
-the run (the lr climbs back), OneCycleLR's `total_steps` shorter (torch raises) or longer (never anneals), a
-length counted in epochs but stepped per batch or the reverse, a schedule that never decays, a SequentialLR
-milestone at 0 or past the end, a warm-up or a decay that does not finish. Nothing is trained: the real torch
-scheduler is stepped (as `lrviz.training.traces` does), within the limits model's budget of scheduler updates.
+`check` returns `Finding`s, each naming the numbers: a `T_max` shorter than the run (the lr climbs back),
+OneCycleLR's `total_steps` shorter (torch raises) or longer (never anneals), a length counted in epochs but
+stepped per batch or the reverse, a schedule that never decays or fades to nothing early, a SequentialLR
+milestone at 0 or past the end, a warm-up or a decay that does not finish. Nothing is trained: the values
+come from the real torch scheduler stepped over the run (`lrviz.training.real_run`).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
-import numpy as np
-
-from lrviz.schedules.params import Param, RunContext, SpecError, check_all
+from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.schedule import Resolved, Schedule, parse, resolve
 from lrviz.training.experiment import Experiment
-from lrviz.training.limits import MAX_SCHEDULER_UPDATES, UPDATE_US, updates_per_step
-from lrviz.training.traces import SCHEDULER_ERRORS, live_scheduler
-
-MAX_REAL_STEPS = 10**9  # optimizer steps of a real run: the axis may be long, stepping it is bounded below
-CHART_BUCKETS = 1000  # a real run's trace is drawn as the min and max of this many stretches of steps
-ROUNDING = ("steps per epoch = ⌈⌈dataset / devices⌉ / batch⌉ batches per device (PyTorch's DataLoader without "
-            "drop_last; DistributedSampler pads every device to ⌈dataset / devices⌉ samples; ⌊ ⌋ both with "
-            "drop_last), then ⌈batches / accumulation⌉ optimizer steps (Lightning also steps on a last, shorter "
-            "accumulation, as its estimated_stepping_batches counts; Hugging Face's Trainer rounds down)")
-
-REAL_RUN_PARAMS: tuple[Param, ...] = (
-    Param("dataset_size", "int", 50_000, "training samples (len(dataset))", low=1, high=10**12),
-    Param("batch_size", "int", 32, "batch size per device (the DataLoader's)", low=1, high=10**9),
-    Param("accumulation", "int", 1, "gradient accumulation: batches per optimizer step", low=1, high=10**6),
-    Param("devices", "int", 1, "devices (data-parallel processes), each with its share of the data", low=1,
-          high=10**6),
-    Param("epochs", "int", 1, "passes over the training set", low=1, high=10**6),
-    Param("per", "choice", "step", "the script calls scheduler.step() after every optimizer step or once per "
-          "epoch", choices=("step", "epoch")),
-    Param("drop_last", "bool", False, "the DataLoader drops a last, shorter batch"),
-)
-
-
-@dataclass(frozen=True)
-class RealRun:
-    """A real training run's length, as the script's data loader and loop make it."""
-
-    dataset_size: int = 50_000
-    batch_size: int = 32
-    accumulation: int = 1
-    devices: int = 1
-    epochs: int = 1
-    per: str = "step"
-    drop_last: bool = False
-
-    @classmethod
-    def create(cls, **options: Any) -> RealRun:
-        run = cls(**check_all(REAL_RUN_PARAMS, options, RunContext(horizon=1)))
-        if run.batches_per_epoch < 1:
-            raise SpecError(f"drop_last leaves no batch: {run.dataset_size:,} samples over {run.devices} devices "
-                            f"is less than one batch of {run.batch_size}", "batch_size")
-        if run.total_steps > MAX_REAL_STEPS:
-            raise SpecError(f"a real run of at most {MAX_REAL_STEPS:,} optimizer steps (got {run.total_steps:,})",
-                            "epochs")
-        return run
-
-    @classmethod
-    def of(cls, experiment: Experiment) -> RealRun:
-        """lrviz's own run, described as a real one."""
-        return cls(experiment.train_samples, experiment.batch_size, 1, 1, experiment.epochs,
-                   "step" if experiment.per_batch else "epoch")
-
-    @property
-    def batches_per_epoch(self) -> int:
-        if self.drop_last:
-            return (self.dataset_size // self.devices) // self.batch_size
-        return math.ceil(math.ceil(self.dataset_size / self.devices) / self.batch_size)
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return math.ceil(self.batches_per_epoch / self.accumulation)
-
-    @property
-    def total_steps(self) -> int:
-        return self.steps_per_epoch * self.epochs
-
-    @property
-    def per_step(self) -> bool:
-        return self.per == "step"
-
-    @property
-    def horizon(self) -> int:
-        """How many times the script calls scheduler.step()."""
-        return self.total_steps if self.per_step else self.epochs
-
-    def context(self, lr: float) -> RunContext:
-        return RunContext(self.horizon, self.steps_per_epoch, self.per_step, lr, self.epochs)
-
-    def describe(self) -> str:
-        stepped = (f"{self.total_steps:,} scheduler steps (per optimizer step)" if self.per_step
-                   else f"{self.epochs:,} scheduler steps (per epoch)")
-        return (f"{self.batches_per_epoch:,} batches per epoch per device, {self.steps_per_epoch:,} optimizer steps "
-                f"per epoch, {self.total_steps:,} over {self.epochs:,} epochs; {stepped}")
+from lrviz.training.real_run import FADED, RealRun, Trace, trace
+from lrviz.training.traces import SCHEDULER_ERRORS
 
 
 @dataclass(frozen=True)
@@ -119,82 +32,6 @@ class Finding:
         return f"{self.schedule}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Trace:
-    """A schedule's lr and momentum over a run, thinned: `steps` are scheduler steps (0 = before any)."""
-
-    steps: np.ndarray
-    lr: np.ndarray
-    momentum: np.ndarray
-    stepped: int  # scheduler steps actually taken (below the run's horizon when over budget)
-    horizon: int
-    last_lr: float | None  # the lr the last step of the run trains with, if stepped that far
-    peak_lr: float
-    error: str = ""  # torch's own error, if it raised while being stepped
-
-    @property
-    def complete(self) -> bool:
-        return self.stepped >= self.horizon and not self.error
-
-
-def budget_steps(resolved: Resolved, schedules: int = 1) -> int:
-    """Scheduler steps one schedule may take within the limits' budget of updates for one request."""
-    return MAX_SCHEDULER_UPDATES // max(1, schedules) // updates_per_step(resolved)
-
-
-def estimated_seconds(resolved: Resolved, steps: int) -> float:
-    return steps * updates_per_step(resolved) * UPDATE_US * 1e-6
-
-
-@lru_cache(maxsize=32)  # each entry is a few thousand floats
-def _trace(text: str, ctx: RunContext, settings: Experiment, limit: int) -> Trace:
-    resolved = resolve(text, ctx)
-    optimizer, scheduler = live_scheduler(resolved, settings)
-    group, step, count = optimizer.param_groups[0], scheduler.step, min(ctx.horizon, limit)
-    key = "betas" if "betas" in group else "momentum"
-    lrs, momenta, error = [group["lr"]], [group[key]], ""
-    try:
-        for _ in range(count):
-            step()
-            lrs.append(group["lr"])
-            momenta.append(group[key])
-    except SCHEDULER_ERRORS as raised:  # OneCycleLR stepped past total_steps
-        error = str(raised)
-    lr, momentum = np.asarray(lrs, dtype=float), np.asarray(momenta, dtype=float)
-    if momentum.ndim == 2:
-        momentum = momentum[:, 0].copy()
-    stepped = len(lr) - 1
-    last = float(lr[ctx.horizon - 1]) if stepped >= ctx.horizon - 1 and not error else None
-    steps, lr_thin, momentum_thin = thin(np.arange(len(lr)), lr, momentum)
-    return Trace(steps, lr_thin, momentum_thin, stepped, ctx.horizon, last, float(np.nanmax(lr[:ctx.horizon])), error)
-
-
-def thin(steps: np.ndarray, *series: np.ndarray) -> tuple[np.ndarray, ...]:
-    """At most 2 × CHART_BUCKETS points: the first, lowest and highest value of each stretch of the first
-    series (the others follow its points), so a short spike or cycle still shows."""
-    if len(steps) <= 2 * CHART_BUCKETS:
-        return (steps, *series)
-    edges = np.linspace(0, len(steps), CHART_BUCKETS + 1).astype(int)
-    keep = [edges[:-1], [len(steps) - 1]]
-    main = series[0]
-    for start, end in itertools.pairwise(edges):
-        part = main[start:end]
-        keep.append([start + int(np.argmin(part)), start + int(np.argmax(part))])
-    index = np.unique(np.concatenate([np.asarray(k, dtype=int) for k in keep]))
-    return (steps[index], *(values[index] for values in series))
-
-
-def trace(resolved: Resolved, settings: Experiment, schedules: int = 1) -> Trace:
-    """The schedule's lr over its run, stepping the real torch scheduler up to the budget of updates."""
-    return _trace(str(resolved.schedule), resolved.ctx, settings.optimizer_settings(),
-                  budget_steps(resolved, schedules))
-
-
-def _at(trace_: Trace | None, step: int) -> float | None:
-    if trace_ is None or step > trace_.stepped:
-        return None
-    found = np.flatnonzero(trace_.steps == step)
-    return float(trace_.lr[found[0]]) if len(found) else None
 
 
 def _ends(trace_: Trace | None, instead: str) -> str:
@@ -280,6 +117,10 @@ def _unit_findings(resolved: Resolved, label: str) -> list[Finding]:
         lengths.append(("decay", "T_max", resolved.params["T_max"]))
     if resolved.schedule.name == "OneCycleLR":
         lengths.append(("cycle", "total_steps", resolved.params["total_steps"]))
+    if resolved.schedule.name == "StepLR":
+        lengths.append(("decay", "step_size", resolved.params["step_size"]))
+    if resolved.schedule.name == "MultiStepLR":
+        lengths += [("decay", "milestones", milestone) for milestone in resolved.params["milestones"][:1]]
     spe, epochs = ctx.steps_per_epoch, ctx.epochs
     for role, param, length in lengths:
         if ctx.per_batch and spe > 1 and 0 < length <= epochs and length < spe:
@@ -313,6 +154,16 @@ def _no_decay(resolved: Resolved, label: str, trace_: Trace, found: list[Finding
     unit = "scheduler steps" if resolved.ctx.per_batch else "epochs"
     return [Finding(label, "no_decay", f"never decays within the run's {trace_.horizon:,} {unit}{why}: its lr at "
                     f"the last step, {trace_.last_lr:.3g}, is its highest", trace_.horizon)]
+
+
+def _faded(label: str, trace_: Trace, ctx: RunContext) -> list[Finding]:
+    """The lr gone to next to nothing in the first half of the run: a per-epoch decay stepped per batch."""
+    step = trace_.faded
+    if step is None or not trace_.complete or step >= trace_.horizon / 2:
+        return []
+    share = 100 * step / trace_.horizon
+    return [Finding(label, "faded", f"the lr falls below {FADED:g} × its peak at step {step:,} ({_epoch_of(step, ctx)}"
+                    f", {share:.2g}% into the run) and trains next to nothing after it", step)]
 
 
 def _milestone_zero(item: Schedule, label: str) -> list[Finding]:
@@ -375,7 +226,7 @@ def check(item: Schedule | str, run: RealRun, experiment: Experiment | None = No
     for number, child in enumerate(_running_parts(resolved), start=1):
         found += [Finding(f.schedule, f.kind, f"part {number} ({child.schedule.name}): {f.message}", f.step)
                   for f in _own_findings(child, label, None)]
-    found += _no_decay(resolved, label, trace_, found)
+    found += _no_decay(resolved, label, trace_, found) + _faded(label, trace_, ctx)
     return found, trace_
 
 
