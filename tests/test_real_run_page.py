@@ -71,3 +71,11 @@ def test_a_bad_real_run_is_refused_in_one_line_and_the_page_stays():
     app = _real_run(open_app(), dataset_size=10, batch_size=32, drop_last=True)
     assert not app.exception and _real_chart(app) is None
     assert any("drop_last leaves no batch" in error.value.replace("\\", "") for error in app.error)
+
+
+def test_the_x_axis_never_runs_past_the_run():
+    app = _paste(open_app(), ONE_CYCLE)  # its peak, step 599, is far past the 20 epochs
+    for chart in app.get("plotly_chart"):
+        layout = json.loads(chart.proto.spec)["layout"]
+        ends = [shape["x0"] for shape in layout.get("shapes", []) if isinstance(shape.get("x0"), int | float)]
+        assert max(ends, default=0) <= 20.5
