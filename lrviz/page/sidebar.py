@@ -46,6 +46,7 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) ->
                      icon=":material/show_chart:" if resolved else ":material/error:"):
         if color:
             st.html(f"<div style='height:4px;border-radius:2px;background:{color}'></div>")
+        editor_warnings(resolved, experiment)  # at the top, where the hand is: what does not fit the run
         ui.name_picker(slot, list(REGISTRY))
         spec = REGISTRY[slot["name"]]
         own_ctx = ctx.with_parts(len(slot["children"])) if spec.composite else ctx
@@ -54,7 +55,6 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) ->
             parts_editor(slot, ui.part_contexts(slot, ctx))
         if "" in errors:
             st.error(errors[""], icon=":material/error:")
-        editor_warnings(resolved, experiment)
         left, right = st.columns(2)
         left.button("Duplicate", key=f"dup{slot['id']}", on_click=ui.duplicate_slot, args=(slot["id"],),
                     icon=":material/content_copy:", width="stretch")
