@@ -196,3 +196,18 @@ def test_a_per_epoch_decay_stepped_per_batch_fades_where_torch_says():
     assert "faded" not in _kinds("ExponentialLR(gamma=0.9995)", run)  # 0.9995 ** 2000 = 0.37: a real decay
     (units,) = _kinds("StepLR(step_size=4, gamma=0.5)", run)["units"]
     assert "step_size=4" in units.message and "800 steps" in units.message
+
+
+def test_lrvizs_own_run_reuses_the_trace_its_training_stepped():
+    from lrviz.schedules.schedule import resolve
+    from lrviz.training.real_run import own_trace, trace
+    from lrviz.training.traces import lr_trace
+
+    experiment = Experiment.create(epochs=6, step_per="batch", samples=200, batch_size=10)  # 120 steps
+    resolved = resolve("CyclicLR(base_lr=0.01, max_lr=0.1, step_size_up=7)", experiment.context())
+    lrs, momenta = lr_trace(resolved, experiment)
+    own, stepped = own_trace(resolved, experiment), trace(resolved, experiment)
+    assert np.array_equal(own.lr, lrs) and np.array_equal(own.lr, stepped.lr)
+    assert np.array_equal(own.momentum, stepped.momentum) and own.last_lr == stepped.last_lr == lrs[119]
+    found, _ = check(resolved.schedule, RealRun.of(experiment), experiment, tracer=own_trace)
+    assert found == check(resolved.schedule, RealRun.of(experiment), experiment)[0]

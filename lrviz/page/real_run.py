@@ -19,7 +19,8 @@ from lrviz.schedules.params import SpecError
 from lrviz.schedules.schedule import Resolved
 from lrviz.training.experiment import Experiment
 from lrviz.training.preflight import Finding, check
-from lrviz.training.real_run import REAL_RUN_PARAMS, ROUNDING, RealRun, Trace
+from lrviz.training.real_run import REAL_RUN_PARAMS, ROUNDING, RealRun, Trace, own_trace
+from lrviz.training.real_run import trace as stepped_trace
 
 ON = "real_run_on"
 KEYS = {param.name: f"real_{param.name}" for param in REAL_RUN_PARAMS}
@@ -37,9 +38,11 @@ def _run_of_state() -> tuple[RealRun | None, str]:
         return None, str(error)
 
 
-def _checked(resolved: Resolved, run: RealRun, experiment: Experiment) -> tuple[list[Finding], Trace | None]:
-    # the traces are cached in preflight; the warnings are quick to derive
-    return check(resolved.schedule, run, experiment, max(1, len(ui.state()["slots"])), str(resolved.schedule))
+def _checked(resolved: Resolved, run: RealRun, experiment: Experiment,
+             own: bool = False) -> tuple[list[Finding], Trace | None]:  # fmt: skip
+    # the traces are cached (lrviz's own run's by its training); the warnings are quick to derive
+    return check(resolved.schedule, run, experiment, max(1, len(ui.state()["slots"])), str(resolved.schedule),
+                 own_trace if own else stepped_trace)
 
 
 def editor_warnings(resolved: Resolved | None, experiment: Experiment) -> None:
@@ -50,7 +53,7 @@ def editor_warnings(resolved: Resolved | None, experiment: Experiment) -> None:
     if (real := _run_of_state()[0]) is not None:
         runs.append(("your real run", real))
     for name, run in runs:
-        found, _ = _checked(resolved, run, experiment)
+        found, _ = _checked(resolved, run, experiment, own=name == "this run")
         for finding in found:
             if finding.kind != "refused" or name != "this run":  # this run's refusals show as the editor's error
                 st.warning(markup.markdown_text(f"{name}: {finding.message}", 600), icon=":material/warning:")

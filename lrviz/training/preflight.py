@@ -10,6 +10,7 @@ come from the real torch scheduler stepped over the run (`lrviz.training.real_ru
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lrviz.schedules.params import RunContext, SpecError
@@ -17,6 +18,8 @@ from lrviz.schedules.schedule import Resolved, Schedule, parse, resolve
 from lrviz.training.experiment import Experiment
 from lrviz.training.real_run import FADED, RealRun, Trace, trace
 from lrviz.training.traces import SCHEDULER_ERRORS
+
+Tracer = Callable[[Resolved, Experiment, int], Trace]  # real_run.trace, or own_trace for lrviz's own run
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def _running_parts(resolved: Resolved) -> list[Resolved]:
 
 
 def check(item: Schedule | str, run: RealRun, experiment: Experiment | None = None, schedules: int = 1,
-          label: str | None = None) -> tuple[list[Finding], Trace | None]:  # fmt: skip
+          label: str | None = None, tracer: Tracer = trace) -> tuple[list[Finding], Trace | None]:  # fmt: skip
     """The warnings for one schedule on a real run, and its lr over that run (None if it cannot be built).
 
     `experiment` gives the optimizer (its lr, momentum); `schedules` shares the budget of scheduler updates.
@@ -216,7 +219,7 @@ def check(item: Schedule | str, run: RealRun, experiment: Experiment | None = No
         return found or [Finding(label, "refused", str(error))], None
     traced = Resolved(resolved.schedule, resolved.params, traced_ctx, resolved.children)
     try:
-        trace_ = trace(traced, experiment, schedules)
+        trace_ = tracer(traced, experiment, schedules)
     except (SpecError, *SCHEDULER_ERRORS) as error:
         return [*found, Finding(label, "refused", str(error))], None
     if traced_ctx is not ctx:  # the shortened OneCycleLR: the axis is still the run's

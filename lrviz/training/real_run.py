@@ -20,7 +20,7 @@ from lrviz.schedules.params import Param, RunContext, SpecError, check_all
 from lrviz.schedules.schedule import Resolved, resolve
 from lrviz.training.experiment import Experiment
 from lrviz.training.limits import MAX_SCHEDULER_UPDATES, updates_per_step
-from lrviz.training.traces import SCHEDULER_ERRORS, live_scheduler
+from lrviz.training.traces import SCHEDULER_ERRORS, live_scheduler, lr_trace
 
 FADED = 1e-4  # an lr below this share of its peak trains next to nothing
 MAX_REAL_STEPS = 10**9  # optimizer steps of a real run: the axis may be long, stepping it is bounded below
@@ -143,17 +143,21 @@ def _trace(text: str, ctx: RunContext, settings: Experiment, limit: int) -> Trac
             momenta.append(group[key])
     except SCHEDULER_ERRORS as raised:  # OneCycleLR stepped past total_steps
         error = str(raised)
-    lr, momentum = np.asarray(lrs, dtype=float), np.asarray(momenta, dtype=float)
-    if momentum.ndim == 2:
-        momentum = momentum[:, 0].copy()
+    momentum = np.asarray(momenta, dtype=float)
+    return summary(np.asarray(lrs, dtype=float), momentum[:, 0] if momentum.ndim == 2 else momentum, ctx.horizon,
+                   error)
+
+
+def summary(lr: np.ndarray, momentum: np.ndarray, horizon: int, error: str = "") -> Trace:
+    """A trace from the lr and momentum before each scheduler step (and after the last one stepped)."""
     stepped = len(lr) - 1
-    last = float(lr[ctx.horizon - 1]) if stepped >= ctx.horizon - 1 and not error else None
+    last = float(lr[horizon - 1]) if stepped >= horizon - 1 and not error else None
     # faded: from the first step after which every lr stays below FADED × the peak (a restart climbs back)
-    kept = np.flatnonzero(~(lr[:ctx.horizon] < FADED * np.maximum.accumulate(lr[:ctx.horizon])))
+    kept = np.flatnonzero(~(lr[:horizon] < FADED * np.maximum.accumulate(lr[:horizon])))
     faded = int(kept[-1]) + 1 if len(kept) else 0
     steps, lr_thin, momentum_thin = thin(np.arange(len(lr)), lr, momentum)
-    return Trace(steps, lr_thin, momentum_thin, stepped, ctx.horizon, last, float(np.nanmax(lr[:ctx.horizon])), error,
-                 faded if faded < min(ctx.horizon, len(lr)) else None)
+    return Trace(steps, lr_thin, momentum_thin, stepped, horizon, last, float(np.nanmax(lr[:horizon])), error,
+                 faded if faded < min(horizon, len(lr)) else None)
 
 
 def thin(steps: np.ndarray, *series: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -175,3 +179,10 @@ def trace(resolved: Resolved, settings: Experiment, schedules: int = 1) -> Trace
     """The schedule's lr over its run, stepping the real torch scheduler up to the budget of updates."""
     return _trace(str(resolved.schedule), resolved.ctx, settings.optimizer_settings(),
                   budget_steps(resolved, schedules))
+
+
+def own_trace(resolved: Resolved, experiment: Experiment, schedules: int = 1) -> Trace:
+    """lrviz's own run: the trace its training stepped and cached already (`traces.lr_trace`), not a second one."""
+    if resolved.needs_metric:
+        return trace(resolved, experiment, schedules)
+    return summary(*lr_trace(resolved, experiment), resolved.ctx.horizon)
