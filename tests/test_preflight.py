@@ -140,20 +140,43 @@ def test_a_warm_up_or_decay_that_does_not_finish_names_its_end():
     assert f"{0.1 * 2701 / 2900:.3g}" in unfinished[0].message
 
 
-def test_a_long_run_is_stepped_within_the_budget_and_thinned():
+def test_a_long_run_is_evaluated_whole_at_samples_with_torchs_own_values():
+    run = RealRun.create(dataset_size=100_000, batch_size=1, epochs=1)  # 100,000 steps, over a budget of 2,500
+    for text, build, exact in [
+        ("CyclicLR(base_lr=0.01, max_lr=0.1, step_size_up=333)",
+         lambda o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=333), True),
+        ("CosineAnnealingLR(T_max=30000)", lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=30_000), False)]:
+        found, trace = check(text, run, schedules=400)
+        assert trace.sampled and trace.complete and len(trace.steps) <= 2 * CHART_BUCKETS + 2
+        optimizer = _optimizer()
+        scheduler = build(optimizer)
+        stepped = [optimizer.param_groups[0]["lr"]]
+        for _ in range(run.horizon):
+            optimizer.step()
+            scheduler.step()
+            stepped.append(optimizer.param_groups[0]["lr"])
+        expected = np.array(stepped)[trace.steps]
+        if exact:  # from the step count alone: the very floats a sequence of steps gives
+            assert np.array_equal(trace.lr, expected)
+        else:  # torch's closed form: equal up to rounding
+            np.testing.assert_allclose(trace.lr, expected, rtol=1e-9, atol=1e-15)
+        assert trace.last_lr == pytest.approx(stepped[run.horizon - 1], rel=1e-9)
+    assert "restarts" in {f.kind for f in found}  # T_max=30,000 of 100,000 steps: seen though sampled
+
+
+def test_a_long_run_of_a_composite_is_stepped_within_the_budget():
     run = RealRun.create(dataset_size=10**6, batch_size=1, epochs=3)  # 3 million scheduler steps
-    found, trace = check("CyclicLR(base_lr=0.01, max_lr=0.1, step_size_up=50)", run, schedules=400)
+    text = "SequentialLR(LinearLR(start_factor=0.1, total_iters=100), ExponentialLR(gamma=0.9999), milestones=[100])"
+    _found, trace = check(text, run, schedules=400)
     assert trace.horizon == 3_000_000 and 0 < trace.stepped < trace.horizon and not trace.complete
-    assert len(trace.steps) <= 2 * CHART_BUCKETS + 1
-    assert trace.lr.max() == pytest.approx(0.1) and trace.lr.min() == pytest.approx(0.01)  # cycles survive thinning
-    assert found == []
+    assert not trace.sampled and len(trace.steps) <= 2 * CHART_BUCKETS + 2
 
 
 def test_thinning_keeps_a_one_step_spike():
     values = np.zeros(100_000)
     values[54_321] = 1.0
     steps, kept = thin(np.arange(len(values)), values)
-    assert 54_321 in steps and kept.max() == 1.0 and len(steps) <= 2 * CHART_BUCKETS + 1
+    assert 54_321 in steps and kept.max() == 1.0 and len(steps) <= 2 * CHART_BUCKETS + 2
 
 
 def test_lrvizs_own_run_is_checked_the_same_way():
@@ -205,7 +228,7 @@ def test_lrvizs_own_run_reuses_the_trace_its_training_stepped():
 
     experiment = Experiment.create(epochs=6, step_per="batch", samples=200, batch_size=10)  # 120 steps
     resolved = resolve("CyclicLR(base_lr=0.01, max_lr=0.1, step_size_up=7)", experiment.context())
-    lrs, momenta = lr_trace(resolved, experiment)
+    lrs, _momenta = lr_trace(resolved, experiment)
     own, stepped = own_trace(resolved, experiment), trace(resolved, experiment)
     assert np.array_equal(own.lr, lrs) and np.array_equal(own.lr, stepped.lr)
     assert np.array_equal(own.momentum, stepped.momentum) and own.last_lr == stepped.last_lr == lrs[119]

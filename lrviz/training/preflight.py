@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.schedule import Resolved, Schedule, parse, resolve
@@ -165,8 +165,9 @@ def _faded(label: str, trace_: Trace, ctx: RunContext) -> list[Finding]:
     if step is None or not trace_.complete or step >= trace_.horizon / 2:
         return []
     share = 100 * step / trace_.horizon
-    return [Finding(label, "faded", f"the lr falls below {FADED:g} × its peak at step {step:,} ({_epoch_of(step, ctx)}"
-                    f", {share:.2g}% into the run) and trains next to nothing after it", step)]
+    at = "by" if trace_.sampled else "at"
+    return [Finding(label, "faded", f"the lr falls below {FADED:g} × its peak {at} step {step:,} "
+                    f"({_epoch_of(step, ctx)}, {share:.2g}% into the run) and trains next to nothing after it", step)]
 
 
 def _milestone_zero(item: Schedule, label: str) -> list[Finding]:
@@ -223,8 +224,8 @@ def check(item: Schedule | str, run: RealRun, experiment: Experiment | None = No
     except (SpecError, *SCHEDULER_ERRORS) as error:
         return [*found, Finding(label, "refused", str(error))], None
     if traced_ctx is not ctx:  # the shortened OneCycleLR: the axis is still the run's
-        trace_ = Trace(trace_.steps, trace_.lr, trace_.momentum, trace_.stepped, ctx.horizon, None, trace_.peak_lr,
-                       f"torch raises at scheduler step {traced_ctx.horizon + 1:,}")
+        trace_ = replace(trace_, horizon=ctx.horizon, last_lr=None,
+                         error=f"torch raises at scheduler step {traced_ctx.horizon + 1:,}")
     found += _own_findings(resolved, label, trace_)
     for number, child in enumerate(_running_parts(resolved), start=1):
         found += [Finding(f.schedule, f.kind, f"part {number} ({child.schedule.name}): {f.message}", f.step)

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from torch.optim import lr_scheduler
 
 from lrviz.schedules.params import Param, RunContext, SpecError, check_all
 from lrviz.schedules.schedule import Resolved, resolve
 from lrviz.training.experiment import Experiment
-from lrviz.training.limits import MAX_SCHEDULER_UPDATES, updates_per_step
+from lrviz.training.limits import MAX_SCHEDULER_UPDATES, UPDATE_US, updates_per_step
 from lrviz.training.traces import SCHEDULER_ERRORS, live_scheduler, lr_trace
 
+PREFLIGHT_SECONDS = 2.0  # of scheduler updates by the limits model, for all the schedules of one real run
 FADED = 1e-4  # an lr below this share of its peak trains next to nothing
 MAX_REAL_STEPS = 10**9  # optimizer steps of a real run: the axis may be long, stepping it is bounded below
 CHART_BUCKETS = 1000  # a real run's trace is drawn as the min and max of this many stretches of steps
@@ -118,6 +121,7 @@ class Trace:
     peak_lr: float
     error: str = ""  # torch's own error, if it raised while being stepped
     faded: int | None = None  # the step from which the lr stays below FADED × its peak
+    sampled: bool = False  # the run evaluated at SAMPLES steps, not every one: `faded` is a sample's step
 
     @property
     def complete(self) -> bool:
@@ -125,48 +129,76 @@ class Trace:
 
 
 def budget_steps(resolved: Resolved, schedules: int = 1) -> int:
-    """Scheduler steps one schedule may take within the limits' budget of updates for one request."""
-    return MAX_SCHEDULER_UPDATES // max(1, schedules) // updates_per_step(resolved)
+    """Scheduler steps one schedule may take one by one: its share of what the limits model says
+    PREFLIGHT_SECONDS of updates are (a longer run is evaluated at samples, or drawn as far as this)."""
+    updates = min(MAX_SCHEDULER_UPDATES, int(PREFLIGHT_SECONDS / (UPDATE_US * 1e-6)))
+    return max(1, updates // max(1, schedules) // updates_per_step(resolved))
+
+
+# torch computes these from the step count alone (`last_epoch` and the base values), so a step far into the
+# run is reached by setting the count and stepping once: exactly the lr a sequence of steps gives
+FROM_COUNT = (lr_scheduler.LambdaLR, lr_scheduler.OneCycleLR, lr_scheduler.CyclicLR)
+# these have torch's closed form, taken by `step(epoch)` (equal to the stepped values up to rounding)
+CLOSED_FORM = (lr_scheduler.StepLR, lr_scheduler.MultiStepLR, lr_scheduler.ConstantLR, lr_scheduler.LinearLR,
+               lr_scheduler.ExponentialLR, lr_scheduler.PolynomialLR, lr_scheduler.CosineAnnealingLR,
+               lr_scheduler.CosineAnnealingWarmRestarts)
+SAMPLES = 4 * CHART_BUCKETS  # steps evaluated over a run longer than the budget, for the schedulers above
 
 
 @lru_cache(maxsize=32)  # each entry is a few thousand floats
 def _trace(text: str, ctx: RunContext, settings: Experiment, limit: int) -> Trace:
     resolved = resolve(text, ctx)
     optimizer, scheduler = live_scheduler(resolved, settings)
-    group, step, count = optimizer.param_groups[0], scheduler.step, min(ctx.horizon, limit)
+    group = optimizer.param_groups[0]
     key = "betas" if "betas" in group else "momentum"
-    lrs, momenta, error = [group["lr"]], [group[key]], ""
+    jump = ctx.horizon > limit and type(scheduler) in FROM_COUNT + CLOSED_FORM
+    if jump:  # the whole run at SAMPLES steps, and its last two
+        targets = np.unique(np.r_[np.linspace(0, ctx.horizon, SAMPLES + 1).astype(int), ctx.horizon - 1])
+    else:  # every step, up to the budget
+        targets = np.arange(min(ctx.horizon, limit) + 1)
+    steps, lrs, momenta, error = [0], [group["lr"]], [group[key]], ""
     try:
-        for _ in range(count):
-            step()
-            lrs.append(group["lr"])
-            momenta.append(group[key])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # step(epoch)'s deprecation, said once per step
+            for target in targets[1:]:
+                if not jump:
+                    scheduler.step()
+                elif isinstance(scheduler, FROM_COUNT):
+                    scheduler.last_epoch = int(target) - 1
+                    scheduler.step()
+                else:
+                    scheduler.step(int(target))
+                steps.append(int(target))
+                lrs.append(group["lr"])
+                momenta.append(group[key])
     except SCHEDULER_ERRORS as raised:  # OneCycleLR stepped past total_steps
         error = str(raised)
     momentum = np.asarray(momenta, dtype=float)
-    return summary(np.asarray(lrs, dtype=float), momentum[:, 0] if momentum.ndim == 2 else momentum, ctx.horizon,
-                   error)
+    return summary(np.asarray(steps), np.asarray(lrs, dtype=float),
+                   momentum[:, 0] if momentum.ndim == 2 else momentum, ctx.horizon, error)
 
 
-def summary(lr: np.ndarray, momentum: np.ndarray, horizon: int, error: str = "") -> Trace:
-    """A trace from the lr and momentum before each scheduler step (and after the last one stepped)."""
-    stepped = len(lr) - 1
-    last = float(lr[horizon - 1]) if stepped >= horizon - 1 and not error else None
+def summary(steps: np.ndarray, lr: np.ndarray, momentum: np.ndarray, horizon: int, error: str = "") -> Trace:
+    """A trace from the lr and momentum at scheduler steps `steps` (every one from 0, or samples of the run)."""
+    stepped, trained = int(steps[-1]), steps < horizon
+    at_end = np.flatnonzero(steps == horizon - 1)
+    last = float(lr[at_end[0]]) if len(at_end) and not error else None
     # faded: from the first step after which every lr stays below FADED × the peak (a restart climbs back)
-    kept = np.flatnonzero(~(lr[:horizon] < FADED * np.maximum.accumulate(lr[:horizon])))
-    faded = int(kept[-1]) + 1 if len(kept) else 0
-    steps, lr_thin, momentum_thin = thin(np.arange(len(lr)), lr, momentum)
-    return Trace(steps, lr_thin, momentum_thin, stepped, horizon, last, float(np.nanmax(lr[:horizon])), error,
-                 faded if faded < min(horizon, len(lr)) else None)
+    kept = np.flatnonzero(~(lr[trained] < FADED * np.maximum.accumulate(lr[trained])))
+    faded = int(steps[kept[-1] + 1]) if len(kept) and kept[-1] + 1 < trained.sum() else None
+    faded = int(steps[0]) if not len(kept) else faded
+    thinned = thin(steps, lr, momentum)
+    return Trace(*thinned, stepped, horizon, last, float(np.nanmax(lr[trained])), error, faded,
+                 sampled=len(steps) < stepped + 1)
 
 
 def thin(steps: np.ndarray, *series: np.ndarray) -> tuple[np.ndarray, ...]:
-    """At most 2 × CHART_BUCKETS points: the first, lowest and highest value of each stretch of the first
-    series (the others follow its points), so a short spike or cycle still shows."""
+    """At most 2 × CHART_BUCKETS + 2 points: the ends, and the lowest and highest value of each stretch of the
+    first series (the others follow its points), so a short spike or cycle still shows."""
     if len(steps) <= 2 * CHART_BUCKETS:
         return (steps, *series)
     edges = np.linspace(0, len(steps), CHART_BUCKETS + 1).astype(int)
-    keep = [edges[:-1], [len(steps) - 1]]
+    keep = [[0, len(steps) - 1]]
     main = series[0]
     for start, end in itertools.pairwise(edges):
         part = main[start:end]
@@ -185,4 +217,5 @@ def own_trace(resolved: Resolved, experiment: Experiment, schedules: int = 1) ->
     """lrviz's own run: the trace its training stepped and cached already (`traces.lr_trace`), not a second one."""
     if resolved.needs_metric:
         return trace(resolved, experiment, schedules)
-    return summary(*lr_trace(resolved, experiment), resolved.ctx.horizon)
+    lrs, momenta = lr_trace(resolved, experiment)
+    return summary(np.arange(len(lrs)), lrs, momenta, resolved.ctx.horizon)
