@@ -79,3 +79,13 @@ def test_the_x_axis_never_runs_past_the_run():
         layout = json.loads(chart.proto.spec)["layout"]
         ends = [shape["x0"] for shape in layout.get("shapes", []) if isinstance(shape.get("x0"), int | float)]
         assert max(ends, default=0) <= 20.5
+
+
+def test_a_composite_past_the_budget_says_how_far_it_is_drawn():
+    app = _paste(open_app(), "SequentialLR(LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(), "
+                             "milestones=[5])")
+    app = _real_run(app, dataset_size=1_000_000, batch_size=1, epochs=1)  # a million steps
+    assert not app.exception
+    said = [caption.value.replace("\\", "") for caption in app.caption if "Drawn as far" in caption.value]
+    assert said and "SequentialLR" in said[0] and "of 1,000,000" in said[0]
+    assert said[0].count(" to step ") == 1  # the landing page's other schedules are evaluated over the whole run

@@ -101,9 +101,11 @@ def real_run_section(resolved: list[Resolved], experiment: Experiment | None) ->
         if traces:
             st.plotly_chart(real_run_figure(traces, labels, palette(len(traces)), run, found),
                             key="real_run_chart", config=PLOTLY_CONFIG)
-        if any(not trace.complete and not trace.error for trace in traces):
-            st.caption("Stepped as far as one request may (the limits' budget of scheduler updates); the "
-                       "warnings still cover the whole run.")
+        if partial := [f"{markup.shorten(label, 60)} to step {trace.stepped:,}" for trace, label
+                       in zip(traces, labels, strict=True) if not trace.complete and not trace.error]:
+            st.caption(markup.markdown_text(f"Drawn as far as one request may step them (the limits' budget of "
+                       f"scheduler updates): {'; '.join(partial)} of {run.horizon:,}. The warnings still cover "
+                       "the whole run.", 1000))
         for finding in found:
             st.warning(markup.markdown_text(str(finding), 800), icon=":material/warning:")
         if not found:
