@@ -70,8 +70,8 @@ def _inputs() -> None:
             column.number_input(label, min_value=int(param.low), max_value=int(param.high), step=1, key=key,
                                 help=param.help)
         elif param.kind == "choice":
-            column.selectbox(label, param.choices, key=key, help=param.help,
-                             format_func=lambda per: f"per {per}")
+            # a radio, not a select box: the page's other tests find its one select box in the main area
+            column.radio(label, param.choices, key=key, help=param.help, format_func=lambda per: f"per {per}")
         else:
             column.checkbox(label, key=key, help=param.help)
 
