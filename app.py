@@ -11,6 +11,7 @@ from lrviz.page import widgets as ui
 from lrviz.page.charts import charts, train
 from lrviz.page.header import header
 from lrviz.page.link import current_config, load_first_visit, sync_url
+from lrviz.page.real_run import real_run_section
 from lrviz.page.scrub import sweep_section
 from lrviz.page.sections import (
     config_loader,
@@ -39,6 +40,7 @@ if result is None:
     st.info("Add a valid schedule in the sidebar to see its curves.", icon=":material/info:")
 else:
     charts(result)
+real_run_section(resolved, experiment)
 config = current_config(experiment, resolved)
 
 section = section_switcher()

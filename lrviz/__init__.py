@@ -35,6 +35,8 @@ from lrviz.schedules.schedule import Resolved, Schedule, parse, resolve, schedul
 from lrviz.training.engine import simulate
 from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.training.limits import check_rows
+from lrviz.training.preflight import Finding, check_all_schedules
+from lrviz.training.real_run import RealRun
 from lrviz.training.reference import reference_simulate
 from lrviz.training.results import Result
 from lrviz.training.sweep import run_sweep
@@ -45,6 +47,7 @@ __all__ = [
     "Schedule", "SchedulerSpec", "SpecError", "lr_trace", "parse", "reference_simulate", "resolve", "run",
     "schedule", "simulate", "sweep",
 ]
+__all__ += ["Finding", "RealRun", "preflight"]  # the pre-flight check of a real run
 
 
 def run(schedules: Sequence[str | Schedule] | str, per: str = "epoch", engine: str = "fast",
@@ -83,3 +86,16 @@ def sweep(schedules: Sequence[str | Schedule] | str, vary: dict[str, Sequence[fl
     Raises SpecError naming the bad parameter, or with the estimate if the sweep is too heavy.
     """
     return run_sweep(schedules, vary, seeds, **options)[1]
+
+
+def preflight(schedules: Sequence[str | Schedule] | str, lr: float = 0.1, **run: Any) -> list[Finding]:
+    """What each schedule does wrong on a real run, without training: `lrviz.preflight("CosineAnnealingLR(T_max=10)",
+    dataset_size=50_000, batch_size=32, epochs=10, per="step")` (see `lrviz.training.real_run.REAL_RUN_PARAMS`:
+    dataset_size, batch_size, accumulation, devices, epochs, per "step" or "epoch", drop_last).
+    Returns the warnings (empty when every schedule fits); raises SpecError for a bad run or option.
+    """
+    if isinstance(schedules, str | Schedule):
+        schedules = [schedules]
+    if not isinstance(schedules, Sequence) or not schedules:
+        raise SpecError(f"schedules must be a list of schedules, like ['StepLR()'] (got {shown(schedules)})")
+    return check_all_schedules(list(schedules), RealRun.create(**run), Experiment.create(lr=lr))

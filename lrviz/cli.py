@@ -19,6 +19,7 @@ from lrviz import serve
 from lrviz.schedules.markup import shorten
 from lrviz.schedules.params import MAX_MESSAGE, Param, SpecError
 from lrviz.schedules.registry import REGISTRY
+from lrviz.training import real_run
 from lrviz.training.experiment import EXPERIMENT_PARAMS, Experiment
 from lrviz.training.limits import LIMITS
 from lrviz.training.presets import export_request, listing
@@ -169,6 +170,14 @@ def _parser() -> _Parser:
                       help='the schedule, e.g. "StepLR(step_size=4, gamma=0.9)" (one: a script trains one schedule)')
     _add_experiment_options(code)
     _add_sweep(commands)
+    check = commands.add_parser("check", help="pre-flight: warn where schedules do not fit a real run, without "
+                                "training (exit 1 with warnings)", epilog=real_run.ROUNDING)
+    check.add_argument("-s", "--schedule", action="append", required=True, metavar="SPEC",
+                       help="a schedule as written in the training script; repeat to check several")
+    for param in (*real_run.REAL_RUN_PARAMS, next(p for p in EXPERIMENT_PARAMS if p.name == "lr")):
+        check.add_argument(f"--{param.name.replace('_', '-')}", dest=param.name, type=_typed(param),
+                           required=param.name in ("dataset_size", "batch_size"), default=None,
+                           help=f"{param.help} (default {param.default})")
     serve.add_commands(commands)
     return parser
 
@@ -270,6 +279,20 @@ def _code(args: argparse.Namespace) -> None:
         print(text, end="")
 
 
+def _check(args: argparse.Namespace) -> int:
+    import lrviz  # deferred, as for export
+
+    options = {name: value for name, value in vars(args).items()
+               if name not in ("command", "schedule") and value is not None}
+    lr = options.pop("lr", 0.1)
+    found = lrviz.preflight(args.schedule, lr=lr, **options)
+    with _writing_stdout():
+        print(real_run.RealRun.create(**options).describe())
+        for finding in found:
+            print(f"warning: {finding}")
+    return 1 if found else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(_values_with_a_minus(list(sys.argv[1:] if argv is None else argv)))
@@ -284,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _code(args)
         elif args.command == "sweep":
             _sweep(args)
+        elif args.command == "check":
+            return _check(args)
         elif args.command in ("serve", "app"):
             return serve.run_command(args)
         with _writing_stdout():

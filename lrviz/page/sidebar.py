@@ -6,6 +6,7 @@ import streamlit as st
 
 from lrviz.page import widgets as ui
 from lrviz.page.figures import palette
+from lrviz.page.real_run import editor_warnings
 from lrviz.schedules import markup
 from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.registry import REGISTRY
@@ -45,6 +46,7 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) ->
                      icon=":material/show_chart:" if resolved else ":material/error:"):
         if color:
             st.html(f"<div style='height:4px;border-radius:2px;background:{color}'></div>")
+        editor_warnings(resolved, experiment)  # at the top, where the hand is: what does not fit the run
         ui.name_picker(slot, list(REGISTRY))
         spec = REGISTRY[slot["name"]]
         own_ctx = ctx.with_parts(len(slot["children"])) if spec.composite else ctx

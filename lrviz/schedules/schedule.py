@@ -149,7 +149,8 @@ class Resolved:
         return self.spec.code(dict(self.params), self.ctx, [child.code() for child in self.children])
 
     def markers(self) -> list[int]:
-        return sorted(set(self.spec.markers(self.params, self.ctx)))
+        # within the run only: a marker past its end (a pasted OneCycleLR's peak) stretched the charts' x axes
+        return sorted(step for step in set(self.spec.markers(self.params, self.ctx)) if step < self.ctx.horizon)
 
     @property
     def cycles_momentum(self) -> bool:
