@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Mapping
+from typing import Any
 
 from lrviz.schedules.formula import USER_TEXT
-from lrviz.schedules.params import SpecError
-from lrviz.schedules.reader.torch_calls import TorchCalls
+from lrviz.schedules.params import RunContext, SpecError
+from lrviz.schedules.reader.dialects import Dialects
 from lrviz.schedules.reader.values import Built, Lambda, Unknown
 
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try, ast.ClassDef,
              ast.AsyncFunctionDef)
 
 
-class Reader(TorchCalls):
+class Reader(Dialects):
     """Reads a block statement by statement, keeping the names each assignment binds."""
 
     def statement(self, node: ast.stmt) -> Built | None:
@@ -65,8 +67,9 @@ def _without_prompts(text: str) -> str:
     return textwrap.dedent("\n".join(lines))
 
 
-def read_code(text: str) -> Built:
-    """The schedule a block of pasted code builds: its last scheduler. SpecError names the line and argument."""
+def read_code(text: str, define: Mapping[str, Any] | None = None, run: RunContext | None = None) -> Built:
+    """The schedule a block of pasted code builds: its last scheduler. SpecError names the line and argument.
+    `define`: values of names the code computes at run time; `run`: the run whose lengths fill in the rest."""
     code = _without_prompts(text)
     single_line = len(code.strip().splitlines()) <= 1
     try:
@@ -76,7 +79,7 @@ def read_code(text: str) -> Built:
         where = f"line {line}: " if line and not single_line else ""
         shown = " ".join(code.split())
         raise SpecError(f"{where}cannot read '{shown:.60}': {getattr(error, 'msg', error)}") from None
-    reader, last = Reader(single_line), None
+    reader, last = Reader(single_line, define, run), None
     try:
         for node in tree.body:
             if isinstance(node, _COMPOUND):
@@ -86,4 +89,4 @@ def read_code(text: str) -> Built:
         raise reader.fail("the code nests too deeply to be read") from None
     if last is None:
         raise SpecError("no scheduler in the code: build one, like scheduler = StepLR(optimizer, step_size=30)")
-    return last
+    return reader.finish(last)

@@ -1,0 +1,190 @@
+"""The chain of libraries' dialects, and the names a training script computes at run time.
+
+Each library's module (`transformers`, `timm`, `mmengine`, `keras`, `optax`, `fastai`, `detectron2`) has a
+`read(reader, path, node)` that returns the schedule a call of that library builds, None for a call that is not
+its own, or raises a SpecError naming what it could not read. They are tried in turn, then torch's dialect.
+
+Names that mean the run's own length (`args.epochs`, `len(train_loader)`, `num_training_steps`) take the run's
+numbers when the reader is given the run; any other name computed at run time takes a value given with
+`define` (`--define NAME=VALUE`), and is otherwise named in the message.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from lrviz.schedules.params import RunContext, SpecError
+from lrviz.schedules.reader import detectron2, fastai, keras, mmengine, optax, timm, transformers
+from lrviz.schedules.reader.torch_calls import TorchCalls
+from lrviz.schedules.reader.values import Built, Unknown, dotted, is_number
+from lrviz.schedules.registry import REGISTRY
+
+DIALECTS = (transformers, timm, mmengine, keras, optax, fastai, detectron2)
+STEPS = "@steps"  # an origin entry: the scheduler counts optimizer steps ("batch") or epochs ("epoch")
+INFERRED = "@inferred"  # an origin entry: "args.epochs = 20, the run's epochs"
+
+# the last part of a name, lower-cased, that means one of the run's lengths
+EPOCHS = {"epochs", "num_epochs", "n_epochs", "max_epochs", "max_epoch", "total_epochs", "nb_epochs",
+          "epoch_num", "num_train_epochs", "train_epochs", "n_epoch", "epochs_total"}
+BATCHES = {"steps_per_epoch", "iters_per_epoch", "num_batches", "n_batches", "batches_per_epoch", "epoch_length",
+           "num_steps_per_epoch", "num_update_steps_per_epoch", "updates_per_epoch", "iter_per_epoch",
+           "num_iters_per_epoch", "train_steps_per_epoch", "len_loader", "niter_per_ep", "n_iter_per_epoch"}
+TOTAL = {"num_training_steps", "total_steps", "max_steps", "estimated_stepping_batches", "max_iters", "max_iter",
+         "num_train_steps", "training_steps", "t_total", "num_total_steps", "total_training_steps", "train_steps",
+         "total_iterations", "num_iterations", "max_train_steps", "total_num_steps", "n_total_steps"}
+_LOADER = re.compile(r"^len\((self\.)?[\w.]*(loader|dl|dls\.train|batches)[\w.]*(\(\))?\)$", re.IGNORECASE)
+
+
+def normal(name: str) -> str:
+    """A name as the reader writes it (`len( train_loader )` → `len(train_loader)`)."""
+    try:
+        return ast.unparse(ast.parse(name.strip(), mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return name.strip()
+
+
+def run_length(name: str, run: RunContext) -> tuple[int, str] | None:
+    """The run's number for a name that means one of its lengths, and what it means."""
+    last = re.split(r"[.\[]", name)[-1].strip("]'\"").lower()
+    steps = run.epochs * run.steps_per_epoch
+    if last in EPOCHS:
+        return run.epochs, "the run's epochs"
+    if last in BATCHES or _LOADER.match(name):
+        return run.steps_per_epoch, "the run's batches per epoch"
+    if last in TOTAL:
+        return steps, f"the run's optimizer steps ({run.epochs} epochs × {run.steps_per_epoch} batches)"
+    return None
+
+
+class Dialects(TorchCalls):
+    """torch's dialect, after every other library's; values given by `define` or by the run's length."""
+
+    def __init__(self, single_line: bool, define: Mapping[str, Any] | None = None,
+                 run: RunContext | None = None) -> None:  # fmt: skip
+        super().__init__(single_line)
+        self.define = {normal(key): value for key, value in (define or {}).items()}
+        self.run = run
+        self.inferred: dict[str, tuple[Any, str]] = {}  # name → (value, where it came from)
+        self.missing: list[str] = []  # names computed at run time that had no value
+        self.in_list = 0  # inside a list: mmengine's parts are combined by the list
+
+    def scheduler_call(self, path: tuple[str, ...], node: ast.Call) -> Built | None:
+        if canonical(path, node):  # lrviz's own text, `CosineLRScheduler(t_initial=4)`: the declaration's names
+            return super().scheduler_call(path, node)
+        for dialect in DIALECTS:
+            built = dialect.read(self, path, node)
+            if built is not None:
+                return built
+        return super().scheduler_call(path, node)
+
+    def value(self, node: ast.expr, schedule: str | None, param: str | None, alone: bool = False) -> Any:
+        if isinstance(node, ast.Dict):  # mmengine's `{'type': 'LinearLR', ...}`
+            part = mmengine.read_dict(self, node)
+            if part is not None:
+                return part if self.in_list else mmengine.combine(self, [part])
+        name = ast.unparse(node) if isinstance(node, ast.Name | ast.Attribute | ast.Call | ast.Subscript) else ""
+        if name and name not in self.names and name in self.define:
+            self.inferred[name] = (self.define[name], "given")
+            return self.define[name]
+        if isinstance(node, ast.List | ast.Tuple):
+            self.in_list += 1
+            try:
+                return mmengine.combine(self, super().value(node, schedule, param, alone))
+            finally:
+                self.in_list -= 1
+        result = super().value(node, schedule, param, alone)
+        if isinstance(result, mmengine.Part) and not self.in_list:
+            return mmengine.combine(self, [result])
+        if isinstance(result, Unknown) and name == result.text:
+            length = run_length(name, self.run) if self.run is not None else None
+            if length is not None:
+                self.inferred[name] = length
+                return length[0]
+            if name not in self.missing:
+                self.missing.append(name)
+        return result
+
+    def finish(self, built: Built) -> Built:
+        """The schedule read, with the values the reader filled in as `@inferred` entries of its origin."""
+        notes = tuple((INFERRED, f"{name} = {value}, {why}") for name, (value, why) in self.inferred.items())
+        return Built(built.name, built.params, built.children, built.line, (*built.origin, *notes))
+
+    # --- helpers for the dialects ---
+
+    def library_call(self, label: str, node: ast.Call, order: list[str], known: set[str]) -> dict[str, Any]:
+        """A library's call bound by its own signature: `order` (positional), `known` (all that is read)."""
+        if any(isinstance(arg, ast.Starred) for arg in node.args) or any(k.arg is None for k in node.keywords):
+            raise self.fail(f"{label}: * and ** arguments cannot be read; write each argument out")
+        if len(node.args) > len(order):
+            raise self.fail(f"{label} takes at most {len(order)} positional arguments here ({', '.join(order)})")
+        given = {key: self.value(arg, label, key) for key, arg in zip(order, node.args, strict=False)}
+        for keyword in node.keywords:
+            if keyword.arg in given:
+                raise self.fail(f"{label}: {keyword.arg} is given twice")
+            given[keyword.arg] = self.value(keyword.value, label, keyword.arg)
+        unread = [key for key in given if key not in known]
+        if unread:
+            raise self.fail(f"{label}: {unread[0]} is not read by lrviz (it reads {', '.join(sorted(known))})",
+                            unread[0])
+        return given
+
+    def number(self, label: str, key: str, value: Any, whole: bool = False) -> Any:
+        """A number, or a message naming the argument and, for a name computed at run time, how to give it."""
+        if isinstance(value, Unknown):
+            raise self.fail(f"{label}: {key} needs a number: {value.text:.60} has no value here", key)
+        if not is_number(value) or (whole and not float(value).is_integer()):
+            kind = "a whole number" if whole else "a number"
+            raise self.fail(f"{label}: {key} must be {kind} (got {value!r:.40})", key)
+        return int(value) if whole else float(value)
+
+    def built(self, name: str, params: dict[str, Any], children: tuple[Built, ...] = (),
+              origin: tuple[tuple[str, str], ...] = (), steps: str = "") -> Built:  # fmt: skip
+        """A registry schedule as a library's call builds it; `steps`: the unit its lengths count."""
+        frozen = tuple((key, tuple(value) if isinstance(value, list) else value) for key, value in params.items())
+        origin = (*origin, (STEPS, steps)) if steps else origin
+        return Built(name, frozen, children, 0 if self.single_line else self.line, origin)
+
+    def steps_down(self, milestones: list[int], gammas: list[float], origin: tuple, steps: str) -> Built:
+        """An lr multiplied by gammas[i] from milestones[i] on: MultiStepLR for one factor, else a
+        ChainedScheduler of one MultiStepLR per milestone (their factors multiply)."""
+        if len(set(gammas)) == 1:
+            return self.built("MultiStepLR", {"milestones": milestones, "gamma": gammas[0]}, origin=origin,
+                              steps=steps)
+        parts = tuple(self.built("MultiStepLR", {"milestones": [m], "gamma": g})
+                      for m, g in zip(milestones, gammas, strict=True))
+        return self.built("ChainedScheduler", {}, parts, origin=origin, steps=steps)
+
+    def counts(self, label: str, per_batch: bool, why: str) -> str:
+        """The unit a library's schedule counts; refused at once when the run steps the other way."""
+        if self.run is not None and self.run.per_batch != per_batch:
+            raise self.fail(stepping_message(label, per_batch, why))
+        return "batch" if per_batch else "epoch"
+
+
+def canonical(path: tuple[str, ...], node: ast.Call) -> bool:
+    """A registered name called as lrviz writes it: no module path, no positional argument, declared keywords."""
+    if len(path) != 1 or path[0] not in REGISTRY or node.args:
+        return False
+    declared = {param.name for param in REGISTRY[path[0]].params}
+    return all(keyword.arg in declared for keyword in node.keywords)
+
+
+def stepping_message(label: str, per_batch: bool, why: str) -> str:
+    if per_batch:
+        return (f"{label} counts optimizer steps ({why}): set the experiment to step the scheduler after every "
+                "batch to see it")
+    return f"{label} counts epochs ({why}): set the experiment to step the scheduler once per epoch to see it"
+
+
+def check_steps(origin: tuple[tuple[str, str], ...], per_batch: bool, name: str) -> None:
+    """A schedule read from a library that counts the other unit than the run steps: refused, saying so."""
+    steps = dict(origin).get(STEPS)
+    if steps and (steps == "batch") != per_batch:
+        raise SpecError(stepping_message(name, steps == "batch", "as the pasted code steps it"), schedule=name)
+
+
+def dotted_name(node: ast.expr) -> str:
+    return ".".join(dotted(node))
