@@ -111,15 +111,19 @@ def _timm_step_code(v: dict[str, str]) -> str:
 
 
 def _timm_warm(v: dict[str, str], rest: str) -> str:
+    if v["warmup_t"] == "0":
+        return rest
     return (f"({v['warmup_lr_init']} + {{t}} * (({v['lr_init']} - {v['warmup_lr_init']}) / {v['warmup_t']})) / "
             f"{v['lr_init']} if {{t}} < {v['warmup_t']} else {rest}")
 
 
 def _cosine_decay_code(v: dict[str, str]) -> str:
     w, d = v["warmup_steps"], v["decay_steps"]
-    return (f"{v['start_factor']} + (1.0 - {v['start_factor']}) * ({{t}} / {w}) if {{t}} < {w} else (1.0 - "
-            f"{v['alpha']}) * (0.5 * (1.0 + math.cos(math.pi * (min({{t}} - {w}, {d}) / {d})))) ** {v['exponent']} + "
-            f"{v['alpha']}")
+    decay = (f"(1.0 - {v['alpha']}) * (0.5 * (1.0 + math.cos(math.pi * (min({{t}} - {w}, {d}) / {d})))) ** "
+             f"{v['exponent']} + {v['alpha']}")
+    if w == "0":
+        return decay
+    return f"{v['start_factor']} + (1.0 - {v['start_factor']}) * ({{t}} / {w}) if {{t}} < {w} else {decay}"
 
 
 def _polynomial_code(v: dict[str, str]) -> str:

@@ -35,7 +35,8 @@ BATCHES = {"steps_per_epoch", "iters_per_epoch", "num_batches", "n_batches", "ba
 TOTAL = {"num_training_steps", "total_steps", "max_steps", "estimated_stepping_batches", "max_iters", "max_iter",
          "num_train_steps", "training_steps", "t_total", "num_total_steps", "total_training_steps", "train_steps",
          "total_iterations", "num_iterations", "max_train_steps", "total_num_steps", "n_total_steps"}
-_LOADER = re.compile(r"^len\((self\.)?[\w.]*(loader|dl|dls\.train|batches)[\w.]*(\(\))?\)$", re.IGNORECASE)
+_LOADER = re.compile(r"^len\(([\w.]*[._])?(\w*loader|dl|train_dl|dls\.train|batches|train_batches)(\(\))?\)$",
+                     re.IGNORECASE)  # len(train_loader), len(self.train_dataloader()), len(dls.train)
 
 
 def normal(name: str) -> str:
@@ -65,7 +66,7 @@ class Dialects(TorchCalls):
     def __init__(self, single_line: bool, define: Mapping[str, Any] | None = None,
                  run: RunContext | None = None) -> None:  # fmt: skip
         super().__init__(single_line)
-        self.define = {normal(key): value for key, value in (define or {}).items()}
+        self.define = defines(define)
         self.run = run
         self.inferred: dict[str, tuple[Any, str]] = {}  # name → (value, where it came from)
         self.missing: list[str] = []  # names computed at run time that had no value
@@ -87,7 +88,7 @@ class Dialects(TorchCalls):
                 return part if self.in_list else mmengine.combine(self, [part])
         name = ast.unparse(node) if isinstance(node, ast.Name | ast.Attribute | ast.Call | ast.Subscript) else ""
         if name and name not in self.names and name in self.define:
-            self.inferred[name] = (self.define[name], "given")
+            self.inferred[name] = (self.define[name], "as defined")
             return self.define[name]
         if isinstance(node, ast.List | ast.Tuple):
             self.in_list += 1
@@ -162,6 +163,68 @@ class Dialects(TorchCalls):
         if self.run is not None and self.run.per_batch != per_batch:
             raise self.fail(stepping_message(label, per_batch, why))
         return "batch" if per_batch else "epoch"
+
+
+MAX_DEFINES = 50
+
+
+def define_value(name: str, value: Any) -> Any:
+    """A defined value as the reader takes it: a number, text, or a list of numbers; SpecError otherwise."""
+    if is_number(value) or isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and len(value) <= 1000 and all(is_number(item) for item in value):
+        return list(value)
+    raise SpecError(f"define {name}: a value is a number, text or a list of numbers, like [30, 60] (got "
+                    f"{value!r:.40})", name)
+
+
+def defines(given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`define={...}` checked: names as the code writes them, each with a value the reader takes."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise SpecError(f"define must be a dict of names and values, like {{'args.epochs': 20}} (got "
+                        f"{given!r:.40})")
+    if len(given) > MAX_DEFINES:
+        raise SpecError(f"define gives {len(given)} names; at most {MAX_DEFINES}")
+    for name in given:
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise SpecError(f"define: a name is the text the code writes, like 'len(train_loader)' (got "
+                            f"{name!r:.40})")
+    return {normal(name): define_value(name, value) for name, value in given.items()}
+
+
+def parse_define(text: str) -> tuple[str, Any]:
+    """`NAME=VALUE` from the command line: VALUE a number, a list like [30, 60], or text; never run."""
+    name, equals, written = text.rpartition("=")
+    if not equals or not name.strip():
+        raise SpecError(f"--define takes NAME=VALUE, like --define 'len(train_loader)=100' (got {text!r:.60})")
+    try:
+        node = ast.parse(written.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return normal(name), written.strip()  # plain text: a warm-up method's name
+    return normal(name), define_value(name.strip(), _literal(node, written.strip()))
+
+
+def _literal(node: ast.expr, written: str) -> Any:
+    if isinstance(node, ast.Constant) and (is_number(node.value) or isinstance(node.value, str)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and is_number(node.operand.value):
+        return -node.operand.value
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_literal(item, written) for item in node.elts]
+    return written
+
+
+def said(origin: tuple[tuple[str, str], ...]) -> list[str]:
+    """What the reader filled in or assumed, for a message: 'args.epochs = 20, the run's epochs'."""
+    notes = [how for key, how in origin if key == INFERRED]
+    peak = dict(origin).get("@peak_lr")
+    if peak:
+        notes.append(f"the schedule's own peak lr is {peak}; it is drawn relative to the run's lr")
+    note = dict(origin).get("@note")
+    return [*notes, note] if note else notes
 
 
 def canonical(path: tuple[str, ...], node: ast.Call) -> bool:
