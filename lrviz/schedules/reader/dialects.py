@@ -23,6 +23,8 @@ from lrviz.schedules.reader.values import Built, Unknown, dotted, is_number
 from lrviz.schedules.registry import REGISTRY
 
 DIALECTS = (transformers, timm, mmengine, keras, optax, fastai, detectron2)
+LIBRARIES = {"keras": "Keras", "mmengine": "mmengine", "timm": "timm", "optax": "optax", "fastai": "fastai",
+             "detectron2": "detectron2", "transformers": "transformers"}
 STEPS = "@steps"  # an origin entry: the scheduler counts optimizer steps ("batch") or epochs ("epoch")
 INFERRED = "@inferred"  # an origin entry: "args.epochs = 20, the run's epochs"
 
@@ -112,6 +114,34 @@ class Dialects(TorchCalls):
         """The schedule read, with the values the reader filled in as `@inferred` entries of its origin."""
         notes = tuple((INFERRED, f"{name} = {value}, {why}") for name, (value, why) in self.inferred.items())
         return Built(built.name, built.params, built.children, built.line, (*built.origin, *notes))
+
+    def nothing_read(self, tree: ast.Module) -> SpecError:
+        """No scheduler at the top level: name a library's scheduler the code uses that is not read, a scheduler
+        call inside a block, or the code's own functions; the generic message only when there is none."""
+        for node in ast.walk(tree):
+            name = dotted(node)[-1] if isinstance(node, ast.Name | ast.Attribute) and dotted(node) else ""
+            if name in REGISTRY:  # torch's ReduceLROnPlateau is not Keras's
+                continue
+            for dialect in DIALECTS:
+                if name in getattr(dialect, "NOT_READ", ()) and isinstance(dialect.NOT_READ, dict):
+                    library = dialect.__name__.rsplit(".", 1)[-1]
+                    return SpecError(f"{LIBRARIES.get(library, library)}'s {name} is not read: "
+                                     f"{dialect.NOT_READ[name]}")
+        blocks = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With,
+                  ast.Try)
+        for block in (node for node in tree.body if isinstance(node, blocks)):
+            for call in (node for node in ast.walk(block) if isinstance(node, ast.Call)):
+                path = dotted(call.func)
+                if path and (path[-1] in REGISTRY or any(path[-1] in known(dialect) for dialect in DIALECTS)):
+                    kind = type(block).__name__.lower().replace("functiondef", "def").replace("classdef", "class")
+                    return SpecError(f"no scheduler read: line {call.lineno}'s {'.'.join(path)}(...) is inside "
+                                     f"a {kind} block, which is not read; paste the lines that build it")
+        own = [node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)]
+        if own:
+            kind = "function" if own[0].islower() else "class"
+            return SpecError(f"no scheduler in the code: {own[0]} is the code's own {kind}, which lrviz does not "
+                             "run; paste the scheduler calls it makes, with their numbers")
+        return SpecError("no scheduler in the code: build one, like scheduler = StepLR(optimizer, step_size=30)")
 
     # --- helpers for the dialects ---
 
@@ -225,6 +255,13 @@ def said(origin: tuple[tuple[str, str], ...]) -> list[str]:
         notes.append(f"the schedule's own peak lr is {peak}; it is drawn relative to the run's lr")
     note = dict(origin).get("@note")
     return [*notes, note] if note else notes
+
+
+def known(dialect: Any) -> set[str]:
+    """The call names a dialect reads or refuses by name."""
+    names = set(getattr(dialect, "SIGNATURES", {})) | set(getattr(dialect, "NOT_READ", ()))
+    return names | set(getattr(dialect, "CLASSES", ())) | set(getattr(dialect, "FACTORIES", ())) | (
+        {"get_scheduler"} if dialect is transformers else set())
 
 
 def canonical(path: tuple[str, ...], node: ast.Call) -> bool:

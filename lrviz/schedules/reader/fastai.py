@@ -19,8 +19,7 @@ SIGNATURES = {
 NOT_READ = {"fine_tune": "it trains a frozen body for freeze_epochs, then every layer with per-layer lrs "
                          "(slice(base_lr / lr_mult, base_lr)); lrviz trains one group: write the second phase as "
                          "learn.fit_one_cycle(epochs, lr_max, pct_start=0.3, div=5.0)",
-            "fit_sgdr": "lrviz does not declare fastai's SGDR phases (CosineAnnealingWarmRestarts is torch's)",
-            "lr_find": "it is a range test: see lrviz's range-test section"}
+            "fit_sgdr": "lrviz does not declare fastai's SGDR phases (CosineAnnealingWarmRestarts is torch's)"}
 
 
 def read(reader: Any, path: tuple[str, ...], node: ast.Call) -> Any:

@@ -53,10 +53,20 @@ def read(reader: Any, path: tuple[str, ...], node: ast.Call) -> Any:
     keys = {k.arg for k in node.keywords}
     if "policy" in keys:
         return _mmcv(reader, node)
-    kind = next((k.value for k in node.keywords if k.arg == "type"), None)
-    if not isinstance(kind, ast.Constant) or not isinstance(kind.value, str):
+    kind = _type(next((k.value for k in node.keywords if k.arg == "type"), None))
+    if kind is None:
         return None
-    return _part(reader, kind.value, {k.arg: k.value for k in node.keywords})
+    return _part(reader, kind, {k.arg: k.value for k in node.keywords})
+
+
+def _type(node: ast.expr | None) -> str | None:
+    """type='LinearLR', or mmengine's new-style config's imported class, type=LinearLR."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = ast.unparse(node).rsplit(".", 1)[-1]
+        return name if name in READ or name in NOT_READ else None
+    return None
 
 
 def read_dict(reader: Any, node: ast.Dict) -> Any:
@@ -64,10 +74,10 @@ def read_dict(reader: Any, node: ast.Dict) -> Any:
     if None in node.keys or not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
         return None
     items = {k.value: v for k, v in zip(node.keys, node.values, strict=True)}
-    kind = items.get("type")
-    if not isinstance(kind, ast.Constant) or not isinstance(kind.value, str):
+    kind = _type(items.get("type"))
+    if kind is None:
         return None
-    return _part(reader, kind.value, items)
+    return _part(reader, kind, items)
 
 
 def _part(reader: Any, kind: str, items: dict[str, ast.expr]) -> Any:

@@ -25,7 +25,7 @@ SIGNATURES = {
 }
 NOT_READ = ("polynomial_schedule", "piecewise_interpolate_schedule", "linear_onecycle_schedule",
             "cosine_onecycle_schedule", "warmup_constant_schedule", "warmup_exponential_decay_schedule",
-            "sgdr_schedule", "inject_hyperparams", "contrib")
+            "sgdr_schedule", "reduce_on_plateau")
 
 
 def read(reader: Any, path: tuple[str, ...], node: ast.Call) -> Any:

@@ -88,5 +88,5 @@ def read_code(text: str, define: Mapping[str, Any] | None = None, run: RunContex
     except RecursionError:  # `1+1+...+1` a thousand times: Python parses it, walking it recurses too deep
         raise reader.fail("the code nests too deeply to be read") from None
     if last is None:
-        raise SpecError("no scheduler in the code: build one, like scheduler = StepLR(optimizer, step_size=30)")
+        raise reader.nothing_read(tree)
     return reader.finish(last)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-MODULES = {(), ("transformers",), ("optimization",), ("transformers", "optimization")}
+MODULES = {(), ("transformers",), ("optimization",), ("transformers", "optimization"), ("diffusers",),
+           ("diffusers", "optimization")}  # diffusers' get_scheduler takes the same names, num_cycles and power
 HELPERS = {
     "linear": "get_linear_schedule_with_warmup", "cosine": "get_cosine_schedule_with_warmup",
     "cosine_with_restarts": "get_cosine_with_hard_restarts_schedule_with_warmup",
@@ -28,7 +29,7 @@ def read(reader: Any, path: tuple[str, ...], node: ast.Call) -> Any:
     given = reader.library_call(LABEL, node, ["name", "optimizer", "num_warmup_steps", "num_training_steps",
                                               "scheduler_specific_kwargs"],
                                 {"name", "optimizer", "num_warmup_steps", "num_training_steps",
-                                 "scheduler_specific_kwargs"})
+                                 "scheduler_specific_kwargs", "num_cycles", "power", "step_rules"})
     kind = _kind(reader, node, given.get("name"))
     label = f"{LABEL}({kind!r})"
     if kind in NOT_DECLARED:
@@ -53,6 +54,8 @@ def read(reader: Any, path: tuple[str, ...], node: ast.Call) -> Any:
             keywords.append(ast.keyword("num_training_steps", argument["num_training_steps"]))
     if kind != "constant":
         keywords += _specific(reader, label, argument.get("scheduler_specific_kwargs"))
+        keywords += [ast.keyword(key, argument[key]) for key in ("num_cycles", "power") if key in argument
+                     and (key == "power") == (kind == "polynomial")]  # diffusers passes both, each helper one
     return reader.construction(HELPERS[kind], ast.Call(ast.Name(HELPERS[kind], ast.Load()), [], keywords))
 
 
