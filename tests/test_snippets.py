@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from snippets import SNIPPETS, classify, header  # noqa: E402
+from snippets import SNIPPETS, classify, header
 
 # read wrongly today, by parts of the reader the `read` branch rewrites (method bodies, wrappers): kept visible
 STATEMENTS = {"biobert_polynomial_in_def.py": "a one-line def is read as a lambda, not as the call it returns",

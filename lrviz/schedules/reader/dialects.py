@@ -74,6 +74,12 @@ class Dialects(TorchCalls):
         self.missing: list[str] = []  # names computed at run time that had no value
         self.in_list = 0  # inside a list: mmengine's parts are combined by the list
 
+    def fail(self, message: str, param: str | None = None, schedule: str | None = None) -> SpecError:
+        """The error, carrying the names computed at run time that had no value (the page asks for them)."""
+        error = super().fail(message, param, schedule)
+        error.missing = [name for name in self.missing if name in message]
+        return error
+
     def scheduler_call(self, path: tuple[str, ...], node: ast.Call) -> Built | None:
         if canonical(path, node):  # lrviz's own text, `CosineLRScheduler(t_initial=4)`: the declaration's names
             return super().scheduler_call(path, node)
