@@ -197,13 +197,13 @@ LIBRARY_SCHEDULES: tuple[SchedulerSpec, ...] = (
         formula=r"\eta_t = \eta_{min} + \tfrac{1}{2}(\eta_0 - \eta_{min})\left(1 + \cos\frac{\pi t}{T}\right)",
         params=(_steps("t_initial", lambda ctx: ctx.horizon, "steps of the first cosine cycle"),
                 _absolute("lr_min", 0.0, "the lowest lr (absolute)"),
-                Param("cycle_mul", "float", 1.0, "each cycle is this much longer", low=0.0, low_open=True,
-                      slider_high=4.0),
+                Param("cycle_mul", "float", 1.0, "each cycle is this much longer (below 1 timm's cycles shrink "
+                      "until its log fails)", low=1.0, slider_high=4.0),
                 Param("cycle_decay", "float", 1.0, "each cycle's peak is this much lower", low=0.0, slider_high=1.0),
                 Param("cycle_limit", "int", 1, "cycles before the lr stays at lr_min", low=1, slider_high=10),
                 _WARMUP_T, _WARMUP_LR, _PREFIX,
-                Param("k_decay", "float", 1.0, "k-decay exponent of the cosine's progress", low=0.0, low_open=True,
-                      slider_high=4.0)),
+                Param("k_decay", "float", 1.0, "k-decay exponent of the cosine's progress (t ** k must stay a "
+                      "float)", low=0.0, low_open=True, high=10.0, slider_high=4.0)),
         **_lambda(timm_cosine, _timm_cosine_code, needs_lr=True, warm=True), family="timm", rules=_timm_rules,
     ),
     SchedulerSpec(
