@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt requirements-libraries.txt | cksum | cut -d' ' -f1)
 CHROMIUM := /usr/bin/chromium
 HAPROXY := /usr/sbin/haproxy
 WORKERS ?= $(shell nproc)
@@ -11,9 +11,10 @@ SERVE_OPTIONS ?=  # e.g. --user lrviz (run as root, serve runs its workers as no
 
 .PHONY: run test lint bench serve
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-libraries.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-libraries.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 $(CHROMIUM):  # the browser tests drive Debian's Chromium (Playwright cannot download browsers here)

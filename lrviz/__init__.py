@@ -51,12 +51,14 @@ __all__ += ["Finding", "RealRun", "preflight"]  # the pre-flight check of a real
 
 
 def run(schedules: Sequence[str | Schedule] | str, per: str = "epoch", engine: str = "fast",
-        **options: Any) -> pd.DataFrame:  # fmt: skip
+        define: dict[str, Any] | None = None, **options: Any) -> pd.DataFrame:  # fmt: skip
     """Train each schedule on the experiment and return a tidy frame.
 
     `schedules`: spec strings such as "StepLR(step_size=4, gamma=0.9)".
     `per`: "epoch" (one row per schedule per epoch) or "step" (per optimizer step).
     `engine`: "fast" (all schedules at once) or "reference" (the plain torch loop).
+    `define`: values of names pasted code computes at run time, as written: {"cfg.SOLVER.GAMMA": 0.1}; names
+    that mean the run's length (`args.epochs`, `len(train_loader)`, `num_training_steps`) take the run's.
     `options`: the experiment (see `lrviz.EXPERIMENT_PARAMS`): epochs, lr, batch_size, ...
     Raises SpecError (a ValueError) naming the bad schedule or option.
     """
@@ -69,6 +71,7 @@ def run(schedules: Sequence[str | Schedule] | str, per: str = "epoch", engine: s
     if engine not in ("fast", "reference"):
         raise SpecError(f"engine must be 'fast' or 'reference' (got {shown(engine)})", "engine")
     experiment = Experiment.create(**options)
+    schedules = [parse(item, define, experiment.context()) if isinstance(item, str) else item for item in schedules]
     if per == "step":
         check_rows(len(schedules), experiment)
     simulator = simulate if engine == "fast" else reference_simulate

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import difflib
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -162,6 +163,7 @@ def _parser() -> _Parser:
     export.add_argument("--preset", metavar="NAME", help="a preset's schedules and experiment (see `presets`); "
                         "options given beside it override its experiment")
     export.add_argument("--per", choices=("epoch", "step"), default="epoch", help="one row per epoch or per step")
+    _add_define(export)
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="CSV file, or - for standard output")
     _add_experiment_options(export)
     code = commands.add_parser("code", help="print a standalone PyTorch script that trains one schedule",
@@ -178,6 +180,7 @@ def _parser() -> _Parser:
         check.add_argument(f"--{param.name.replace('_', '-')}", dest=param.name, type=_typed(param),
                            required=param.name in ("dataset_size", "batch_size"), default=None,
                            help=f"{param.help} (default {param.default})")
+    _add_define(code)
     serve.add_commands(commands)
     return parser
 
@@ -217,6 +220,33 @@ def _write(frame: Any, output: str) -> None:
         raise UsageError(f"cannot write {output}: {error.strerror}") from None
 
 
+def _add_define(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--define", action="append", metavar="NAME=VALUE", default=[],
+                        help="a value for a name pasted code computes at run time, written as in the code: "
+                             "--define 'cfg.SOLVER.GAMMA=0.1', --define 'cfg.SOLVER.STEPS=[30, 60]' (repeatable); "
+                             "names meaning the run's length (args.epochs, len(train_loader)) take the run's")
+
+
+def _read_schedules(texts: list, define_options: list[str], experiment: Experiment) -> list:
+    """Each schedule read with the defined names and the run's lengths; what was filled in, said on stderr."""
+    from lrviz.schedules.reader.dialects import parse_define, said
+    from lrviz.schedules.schedule import parse
+
+    define = dict(parse_define(text) for text in define_options)
+    try:
+        read = [parse(text, define, experiment.context()) if isinstance(text, str) else text for text in texts]
+    except SpecError as error:
+        found = re.search(r"needs a number: (.{1,60}?) has no value here", str(error))
+        if not found:
+            raise
+        raise SpecError(f"{error}; give it one with --define '{found.group(1)}=VALUE'", error.param,
+                        error.schedule) from None
+    for schedule in read:
+        for note in said(schedule.origin):
+            print(f"lrviz: {schedule.name}: {note}", file=sys.stderr)
+    return read
+
+
 def _describe(param: Param) -> str:
     ctx = _ctx()
     default = param.default_for(ctx)
@@ -250,6 +280,7 @@ def _export(args: argparse.Namespace) -> None:
     else:
         _check_stdout()
     schedules, options = export_request(args.preset, args.schedule, _options(args))
+    schedules = _read_schedules(list(schedules), args.define, Experiment.create(**options))
     frame = lrviz.run(schedules, per=args.per, **options)
     if args.output == "-":
         with _writing_stdout():
@@ -274,7 +305,8 @@ def _code(args: argparse.Namespace) -> None:
     if len(args.schedule) > 1:
         raise UsageError(f"code writes a script for one schedule (got {len(args.schedule)} -s options)")
     _check_stdout()
-    text = script(args.schedule[0], Experiment.create(**_options(args)))
+    experiment = Experiment.create(**_options(args))
+    text = script(_read_schedules(args.schedule, args.define, experiment)[0], experiment)
     with _writing_stdout():
         print(text, end="")
 

@@ -135,8 +135,8 @@ def test_a_second_scheduler_on_the_same_optimizer_is_refused_as_torch_applies_bo
 
 
 @pytest.mark.parametrize("code, message", [
-    ("scheduler = OneCycleLR(optimizer, max_lr=0.01, steps_per_epoch=len(data_loader), epochs=10)",
-     "OneCycleLR: steps_per_epoch needs a number: len(data_loader) has no value here"),
+    ("scheduler = OneCycleLR(optimizer, max_lr=0.01, steps_per_epoch=len(dataset), epochs=10)",
+     "OneCycleLR: steps_per_epoch needs a number: len(dataset) has no value here"),
     ("opt = SGD(model.parameters(), lr=0.1)\nsched = StepLR(opt, step_size=args.step, gamma=0.1)",
      "line 2: StepLR: step_size needs a number: args.step has no value here"),
     ("StepLR(optimizer, 30, step_size=3)", "StepLR: step_size is given twice, by position and by keyword"),
@@ -175,7 +175,7 @@ def test_the_cli_reads_pasted_code(capsys, tmp_path):
     text = out.read_text()
     assert "SequentialLR(LinearLR(start_factor=0.1, end_factor=1.0, total_iters=2), ExponentialLR(gamma=0.9), " \
            "milestones=[2])" in text
-    assert main(["export", "-s", "StepLR(optimizer, step_size=len(loader))", "-o", "-"]) == 2
+    assert main(["export", "-s", "StepLR(optimizer, step_size=len(dataset))", "-o", "-"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "step_size needs a number" in err
 

@@ -47,6 +47,14 @@ OTHER_PARAMETERS = {
     "get_inverse_sqrt_schedule": "get_inverse_sqrt_schedule(num_warmup_steps=3, timescale=5)",
     "get_wsd_schedule": "get_wsd_schedule(num_warmup_steps=2, num_decay_steps=4, num_stable_steps=3, "
                         "warmup_type='cosine', decay_type='1-sqrt', min_lr_ratio=0.1)",
+    "CosineLRScheduler": "CosineLRScheduler(t_initial=4, lr_min=0.01, cycle_mul=1.5, cycle_decay=0.5, cycle_limit=3, "
+                         "warmup_t=2, warmup_lr_init=0.001, k_decay=1.5)",
+    "StepLRScheduler": "StepLRScheduler(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01, "
+                       "warmup_prefix=True)",
+    "WarmupCosineDecay": "WarmupCosineDecay(warmup_steps=2, decay_steps=5, start_factor=0.1, alpha=0.05, exponent=2.0)",
+    "PolynomialDecay": "PolynomialDecay(decay_steps=3, end_factor=0.1, power=2.0, cycle=True)",
+    "RateDecay": "RateDecay(decay_steps=3, decay_rate=0.5, staircase=True, transition_begin=2)",
+    "fit_one_cycle": "fit_one_cycle(total_steps=8, pct_start=0.3, div=10.0, div_final=100.0)",
 }
 DEFAULTS = [f"{name}()" for name in lrviz.REGISTRY]
 EXPERIMENT = dict(epochs=10, samples=200, batch_size=20)

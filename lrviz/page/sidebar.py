@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from lrviz.page import widgets as ui
+from lrviz.page.defines import define_boxes, read_pasted
 from lrviz.page.figures import palette
 from lrviz.page.real_run import editor_warnings
 from lrviz.schedules import markup
 from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.registry import REGISTRY
-from lrviz.schedules.schedule import MAX_SPEC_LENGTH, Resolved, parse, reading_notes, resolve
+from lrviz.schedules.schedule import MAX_SPEC_LENGTH, Resolved, reading_notes
 from lrviz.training.experiment import EXPERIMENT_PARAMS, MAX_EPOCHS, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
 from lrviz.training.presets import PRESETS
 
@@ -109,15 +110,16 @@ def paste_code_box(experiment: Experiment | None) -> None:
                                        or len(ui.state()["slots"]) >= MAX_SCHEDULES)
     if pasted:
         try:
-            pasted_schedule = parse(code)
-            resolve(pasted_schedule, experiment.context())
+            pasted_schedule = read_pasted(code, experiment)
         except SpecError as error:
             st.error(markup.markdown_text(error), icon=":material/error:")
+            define_boxes()
             return
-        ui.add_schedule(code)
+        ui.add_schedule(str(pasted_schedule))  # the canonical text: the numbers filled in stay in the link
         ui.state()["pasted"] = str(pasted_schedule)
         ui.state()["pasted_notes"] = reading_notes(pasted_schedule, experiment.context())
         st.rerun()
+    define_boxes()
     if ui.state().get("pasted"):
         st.code(ui.state()["pasted"], language="python", wrap_lines=True)
         for note in ui.state().get("pasted_notes", []):  # how the code was read: a branch, the lambda's counter

@@ -218,4 +218,32 @@ EQUIVALENTS: dict[str, Equivalents] = {
                                  "num_training_steps=T)",
         timm="timm.scheduler.WSDLRScheduler(optimizer, t_initial=T - w, decay_t=d, warmup_t=w)", optax=None,
         note="lrviz's WarmupStableDecay is the linear-decay case with its own start factor."),
+    "CosineLRScheduler": Equivalents(
+        keras=None, transformers=None,
+        timm="timm.scheduler.CosineLRScheduler(optimizer, t_initial=T, lr_min=m, warmup_t=w, warmup_lr_init=s)",
+        optax=None, note="timm's own: lr_min and warmup_lr_init are absolute lrs; Keras's CosineDecay and optax's "
+                         "warmup_cosine_decay_schedule are WarmupCosineDecay."),
+    "StepLRScheduler": Equivalents(
+        keras="keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=d, decay_rate=r, staircase=True)",
+        transformers=None, timm="timm.scheduler.StepLRScheduler(optimizer, decay_t=d, decay_rate=r)",
+        optax="optax.exponential_decay(lr, transition_steps=d, decay_rate=r, staircase=True)",
+        note="Without a warm-up it is torch's StepLR(step_size=d, gamma=r)."),
+    "WarmupCosineDecay": Equivalents(
+        keras="keras.optimizers.schedules.CosineDecay(s * lr, decay_steps=D, alpha=a, warmup_target=lr, "
+              "warmup_steps=w)",
+        transformers=None, timm=None,
+        optax="optax.warmup_cosine_decay_schedule(s * lr, lr, warmup_steps=w, decay_steps=w + D, end_value=a * lr)",
+        note="optax's decay_steps counts the warm-up too; Keras's does not."),
+    "PolynomialDecay": Equivalents(
+        keras="keras.optimizers.schedules.PolynomialDecay(lr, decay_steps=D, end_learning_rate=e * lr, power=p)",
+        transformers="get_polynomial_decay_schedule_with_warmup(optimizer, 0, D, lr_end=e * lr, power=p)",
+        timm=None, optax="optax.polynomial_schedule(lr, e * lr, power=p, transition_steps=D)"),
+    "RateDecay": Equivalents(
+        keras="keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=D, decay_rate=r)",
+        transformers=None, timm=None,
+        optax="optax.exponential_decay(lr, transition_steps=D, decay_rate=r, transition_begin=b)"),
+    "fit_one_cycle": Equivalents(
+        keras=None, transformers=None, timm=None, optax=None,
+        note="fastai's learn.fit_one_cycle(n_epoch, lr_max): T = n_epoch × len(dls.train); torch's OneCycleLR "
+             "is close but places its phases one step differently."),
 }

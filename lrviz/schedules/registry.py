@@ -13,11 +13,13 @@ below: its import, and its tuple in `DECLARATIONS`.
 from __future__ import annotations
 
 from lrviz.schedules.declaration import Scheduler, SchedulerSpec
+from lrviz.schedules.library_schedules import LIBRARY_SCHEDULES
 from lrviz.schedules.recipes import RECIPES
 from lrviz.schedules.torch_schedulers import TORCH_SCHEDULERS
 from lrviz.schedules.transformers_schedules import TRANSFORMERS_SCHEDULES
 
 __all__ = ["DECLARATIONS", "REGISTRY", "Scheduler", "SchedulerSpec"]
 
-DECLARATIONS: tuple[SchedulerSpec, ...] = (*TORCH_SCHEDULERS, *RECIPES, *TRANSFORMERS_SCHEDULES)
+DECLARATIONS: tuple[SchedulerSpec, ...] = (*TORCH_SCHEDULERS, *RECIPES, *TRANSFORMERS_SCHEDULES,
+                                            *LIBRARY_SCHEDULES)
 REGISTRY: dict[str, SchedulerSpec] = {spec.name: spec for spec in DECLARATIONS}

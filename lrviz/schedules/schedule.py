@@ -22,6 +22,7 @@ from lrviz.schedules.formula import FormulaError
 from lrviz.schedules.formula import parse as parse_formula
 from lrviz.schedules.params import RunContext, SpecError, check_all
 from lrviz.schedules.reader import Built, read_code
+from lrviz.schedules.reader.dialects import check_steps
 from lrviz.schedules.registry import REGISTRY, Scheduler, SchedulerSpec
 
 # SequentialLR steps a SequentialLR first part once while it is built, before any optimizer.step(): the
@@ -88,14 +89,15 @@ def _from_built(built: Built, depth: int = 1) -> Schedule:
     return Schedule(built.name, built.params, children, built.line, built.origin, built.notes, built.lr)
 
 
-def parse(text: str) -> Schedule:
+def parse(text: str, define: dict[str, Any] | None = None, run: RunContext | None = None) -> Schedule:
     """Read one schedule, as lrviz writes it or as pasted training code; raise SpecError with a message for
-    the user (naming the line of pasted code and the argument)."""
+    the user (naming the line of pasted code and the argument). `define` gives names the code computes at run
+    time their values; `run` fills in the names that mean the run's length (`args.epochs`)."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty schedule: write one like StepLR(step_size=4, gamma=0.9)")
     if len(text) > MAX_SPEC_LENGTH:
         raise SpecError(f"schedule text is longer than {MAX_SPEC_LENGTH} characters")
-    read = _from_built(read_code(text))
+    read = _from_built(read_code(text, define, run))
     written = len(str(read))  # names and lists written out: what the link and the page's box must hold
     if written > MAX_SPEC_LENGTH:
         raise SpecError(f"the schedule written out is {written:,} characters: longer than {MAX_SPEC_LENGTH} "
@@ -190,6 +192,7 @@ def resolve(item: Schedule | str, ctx: RunContext) -> Resolved:
     if spec.composite and not children:
         children = tuple(parse(text) for text in spec.default_children(ctx))
     own_ctx = ctx.with_parts(len(children)) if spec.composite else ctx
+    check_steps(sched.origin, ctx.per_batch, sched.name)
     try:
         params = check_all(spec.params, sched.given, own_ctx)
         spec.rules(params, own_ctx)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from lrviz.schedules.formula import USER_TEXT
 from lrviz.schedules.markup import shorten, shown
-from lrviz.schedules.params import SpecError
-from lrviz.schedules.reader.torch_calls import TorchCalls
+from lrviz.schedules.params import RunContext, SpecError
+from lrviz.schedules.reader.dialects import Dialects
 from lrviz.schedules.reader.values import Built, Lambda, Unknown, dotted, is_number
 
 _PRINTABLE = 14_000  # bits: str() of an int over 4,300 digits raises ValueError
@@ -21,7 +23,7 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SKIPPED = (ast.AsyncFunctionDef, ast.AsyncWith, ast.Match)
 
 
-class Reader(TorchCalls):
+class Reader(Dialects):
     """Reads a block statement by statement, keeping the names each assignment binds, in Python's order."""
 
     def statements(self, body: list[ast.stmt]) -> Built | None:
@@ -127,6 +129,7 @@ class Reader(TorchCalls):
             key = ast.unparse(target)
             self.refuse_late_binding(key, value)
             self.names[key] = value
+            self.rebound[key] = self.rebound.get(key, 0) + 1
 
     def function(self, node: ast.FunctionDef) -> Lambda | Unknown:
         """`def warmup(epoch): return ...` reads as the lambda it could have been."""
@@ -174,8 +177,9 @@ def _refuse_huge_numbers(tree: ast.Module, reader: Reader) -> None:
             raise reader.fail(f"{shown(node.value)} is larger than any schedule's")
 
 
-def read_code(text: str) -> Built:
-    """The schedule a block of pasted code builds: its last scheduler. SpecError names the line and argument."""
+def read_code(text: str, define: Mapping[str, Any] | None = None, run: RunContext | None = None) -> Built:
+    """The schedule a block of pasted code builds: its last scheduler. SpecError names the line and argument.
+    `define`: values of names the code computes at run time; `run`: the run whose lengths fill in the rest."""
     code = _without_prompts(text)
     single_line = len(code.strip().splitlines()) <= 1
     try:
@@ -185,7 +189,7 @@ def read_code(text: str) -> Built:
         where = f"line {line}: " if line and not single_line else ""
         written = " ".join(code.split())
         raise SpecError(f"{where}cannot read '{written:.60}': {getattr(error, 'msg', error)}") from None
-    reader = Reader(single_line)
+    reader = Reader(single_line, define, run)
     _refuse_huge_numbers(tree, reader)
     try:
         last = reader.statements(tree.body)
@@ -194,5 +198,5 @@ def read_code(text: str) -> Built:
     except RecursionError:  # `1+1+...+1` a thousand times: Python parses it, walking it recurses too deep
         raise reader.fail("the code nests too deeply to be read") from None
     if last is None:
-        raise SpecError("no scheduler in the code: build one, like scheduler = StepLR(optimizer, step_size=30)")
-    return replace(last, notes=tuple(reader.notes), lr=reader.optimizer_lr)
+        raise reader.nothing_read(tree)
+    return replace(reader.finish(last), notes=tuple(reader.notes), lr=reader.optimizer_lr)

@@ -39,7 +39,9 @@ class TorchCalls(ValueReader):
         if path[:-1] not in MODULE_PATHS:
             raise self.fail(f"'{'.'.join(path)}' is not one of torch's module paths: write {name}, "
                             f"lr_scheduler.{name} or torch.optim.lr_scheduler.{name}", schedule=name)
-        return self.construction(name, node)
+        built = self.construction(name, node)
+        self.record_construction(built, node)
+        return built
 
     def refuse_misspelt(self, path: tuple[str, ...], alone: bool) -> None:
         name = path[-1] if path else ""

@@ -70,7 +70,9 @@ class ValueReader:
         self.sizes: dict[int, tuple[list, int]] = {}  # id of a list read → (the list, its numbers)
         self.notes: list[str] = []
         self.captured: dict[str, tuple[Any, int]] = {}  # a name a lambda reads → its value then, and the line
-        self.constructed: list[tuple[Built, str | None]] = []  # every scheduler built, and its optimizer
+        # every scheduler built on an optimizer: the optimizer as written, and which binding of that name it is
+        self.constructed: list[tuple[Built, str | None, int]] = []
+        self.rebound: dict[str, int] = {}  # name → how often it was assigned: `optimizer = AdamW(...)` anew is new
         self.optimizer_lr: float | None = None
 
     def fail(self, message: str, param: str | None = None, schedule: str | None = None) -> SpecError:
@@ -127,14 +129,24 @@ class ValueReader:
             built = stack.pop()
             parts.add(id(built))
             stack.extend(built.children)
-        ours = next((optimizer for built, optimizer in self.constructed if built is last), None)
-        for built, optimizer in self.constructed:
-            if id(built) not in parts and (optimizer is None or ours is None or optimizer == ours):
+        ours = next(((optimizer, binding) for built, optimizer, binding in self.constructed if built is last),
+                    (None, 0))
+        for built, optimizer, binding in self.constructed:
+            if id(built) not in parts and (optimizer is None or ours[0] is None or (optimizer, binding) == ours):
                 where, ours_where = (f"line {b.line}'s " if b.line else "" for b in (built, last))
                 on = optimizer or "the optimizer"
                 raise SpecError(f"{where}{built.name} and {ours_where}{last.name} are both built on {on}: torch "
                                 f"applies both to its lr; pass both to SequentialLR or ChainedScheduler, or "
                                 "paste one", schedule=built.name)
+
+    def record_construction(self, built: Built, node: ast.Call, on_optimizer_only: bool = False) -> None:
+        """A scheduler built on an optimizer, for `refuse_others_on_the_optimizer`; another library's schedule
+        (a Keras or optax function, fastai's fit) counts only when it is built on a named optimizer."""
+        if not hasattr(node, "lineno"):  # a bare name read as its defaults (mmengine's `type=LinearLR`): no call
+            return
+        optimizer = _optimizer(node)
+        if optimizer is not None or not on_optimizer_only:
+            self.constructed.append((built, optimizer, self.rebound.get(optimizer or "", 0)))
 
     # --- values ---
 
@@ -197,7 +209,6 @@ class ValueReader:
         path = dotted(node.func)
         built = self.scheduler_call(path, node)
         if built is not None:
-            self.constructed.append((built, _optimizer(node)))
             return built
         name = path[-1] if path else ""
         if name in OPTIMIZERS:  # its lr is what the schedule multiplies: the page says whether the run uses it
