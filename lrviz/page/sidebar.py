@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lrviz.page import editors
 from lrviz.page import widgets as ui
-from lrviz.page.figures import palette
 from lrviz.schedules import markup
 from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.registry import REGISTRY
@@ -36,14 +36,17 @@ def experiment_section() -> Experiment | None:
     return experiment
 
 
-def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) -> Resolved | None:
+def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str) -> Resolved | None:
     ctx = experiment.context()
     resolved, errors = ui.schedule_of(slot, experiment)
     label = markup.markdown_text(ui.written_schedule(slot))
-    first = ui.state()["slots"][0]["id"] == slot["id"]
-    with st.expander(label, expanded=first or not resolved,
+    if not resolved:
+        editors.keep_open(slot["id"])
+    # keyed and not tracked by the server, the expander is one block whatever its label: Streamlit names a
+    # tracked one by its label too, and a new name redraws it, which took the focus from the slider under the hand
+    with st.expander(label, key=f"editor{slot['id']}", expanded=editors.is_open(slot["id"]),
                      icon=":material/show_chart:" if resolved else ":material/error:"):
-        if color:
+        if resolved:
             st.html(f"<div style='height:4px;border-radius:2px;background:{color}'></div>")
         ui.name_picker(slot, list(REGISTRY))
         spec = REGISTRY[slot["name"]]
@@ -81,11 +84,13 @@ def schedules_section(experiment: Experiment | None) -> list[Resolved]:
     if experiment is None:
         st.info("Fix the experiment settings above to edit the schedules.")
         return []
-    resolved, colors = [], palette(len(slots))
+    resolved, colors = [], []
     for slot in list(slots):
-        item = schedule_editor(slot, experiment, colors[len(resolved)] if len(resolved) < len(colors) else None)
-        if item is not None:
+        color = editors.color(slot["id"])
+        if (item := schedule_editor(slot, experiment, color)) is not None:
             resolved.append(item)
+            colors.append(color)
+    editors.remember_colors(colors)
     st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
                  format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
                  on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
