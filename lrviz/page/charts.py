@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lrviz.page import figures
+from lrviz.page import editors, figures
 from lrviz.page.legend import legend_html
 from lrviz.page.plain_figure import frozen
 from lrviz.page.style import PRESENT_STYLE
@@ -61,16 +61,17 @@ def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
 
 def charts(result: Result) -> None:
     per, view, log_lr, log_loss, present = chart_options(result)
-    legend = legend_html(figures.legend_labels(result), figures.palette(len(result.labels)), present)
+    colors = editors.chart_colors(len(result.labels))  # each schedule's own, whatever its place in the list
+    legend = legend_html(figures.legend_labels(result), list(colors), present)
     st.html((PRESENT_STYLE if present else "") + legend)
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
-    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present), key="lr_chart",
+    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present, colors=colors), key="lr_chart",
                       config=figures.PLOTLY_CONFIG)
     right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
-                              present=present),
+                              present=present, colors=colors),
                        key="loss_chart", config=figures.PLOTLY_CONFIG)
-    if momentum := frozen(figures.momentum_figure, result, per, present):
+    if momentum := frozen(figures.momentum_figure, result, per, present, colors=colors):
         (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",
                                                                         config=figures.PLOTLY_CONFIG)
     if present:  # a table of text scales with the page; the data grid's small print does not

@@ -145,10 +145,16 @@ def _named(short: str, full: str, group: str, value: str = "%{y:.4g}") -> dict:
     return {"name": short, "legendgroup": group, "meta": full, "hovertemplate": f"%{{meta}}: {value}<extra></extra>"}
 
 
-def lr_figure(result: Result, per: str = "epoch", log: bool = False, present: bool = False) -> go.Figure:
+def _colors(result: Result, colors: tuple[str, ...] | None) -> list[str]:
+    """Each schedule's colour: the page's (kept per schedule through adds and removes), or the palette's."""
+    return list(colors) if colors and len(colors) == len(result.labels) else palette(len(result.labels))
+
+
+def lr_figure(result: Result, per: str = "epoch", log: bool = False, present: bool = False,
+              colors: tuple[str, ...] | None = None) -> go.Figure:  # fmt: skip
     """The lr each optimizer step used (per epoch: the lr of the epoch), one line per schedule."""
     x, x_title = _x(result, per)
-    colors = palette(len(result.labels))
+    colors = _colors(result, colors)
     spe = result.experiment.steps_per_epoch
     shorts, fulls = _names(result)
     traces = []
@@ -166,14 +172,14 @@ def lr_figure(result: Result, per: str = "epoch", log: bool = False, present: bo
 
 
 def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bool = False,
-                present: bool = False) -> go.Figure:  # fmt: skip
+                present: bool = False, colors: tuple[str, ...] | None = None) -> go.Figure:  # fmt: skip
     """Training loss at the end of each epoch; per step, also each mini-batch's loss (faint).
 
     `excess` plots the loss above the least-squares optimum (regression): on a log axis this shows
     what a schedule buys near the end of training, where raw losses all sit at the noise floor.
     """
     excess = excess and result.optimal_loss is not None
-    colors = palette(len(result.labels))
+    colors = _colors(result, colors)
     spe, epochs = result.experiment.steps_per_epoch, result.experiment.epochs
     epoch_x = np.arange(1, epochs + 1) * (1 if per == "epoch" else spe)
     shorts, fulls = _names(result)
@@ -209,13 +215,14 @@ def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bo
     return go.Figure(traces, layout)
 
 
-def momentum_figure(result: Result, per: str = "epoch", present: bool = False) -> go.Figure | None:
+def momentum_figure(result: Result, per: str = "epoch", present: bool = False,
+                    colors: tuple[str, ...] | None = None) -> go.Figure | None:  # fmt: skip
     """Momentum (SGD) or beta1 (Adam) of the schedules that cycle it; None if none does."""
     cycling = [k for k, item in enumerate(result.resolved) if item.cycles_momentum]
     if not cycling:
         return None
     x, x_title = _x(result, per)
-    colors = palette(len(result.labels))
+    colors = _colors(result, colors)
     spe = result.experiment.steps_per_epoch
     shorts, fulls = _names(result)
     traces = []

@@ -91,10 +91,12 @@ def _path_traces(result: Result, paths: list[np.ndarray], colors: list[str]) -> 
 
 
 def replay_figure(result: Result, window: tuple[Range, Range], paths: list[np.ndarray],
-                  true_weights: tuple[float, float], max_frames: int = 120) -> go.Figure:  # fmt: skip
+                  true_weights: tuple[float, float], max_frames: int = 120,
+                  colors: tuple[str, ...] | None = None) -> go.Figure:  # fmt: skip
     """The loss landscape on equal axis scales with each run's path, beside its lr and loss, and a
     replay per optimizer step that moves a marker in all three."""
-    colors, spe = palette(len(result.labels)), result.experiment.steps_per_epoch
+    colors = list(colors) if colors and len(colors) == len(result.labels) else palette(len(result.labels))
+    spe = result.experiment.steps_per_epoch
     steps = frame_steps(len(result.lr), max_frames)
     weights, lrs, losses = replay_states(result, steps)
     figure = make_subplots(rows=2, cols=2, column_widths=[0.56, 0.44], horizontal_spacing=0.09,
