@@ -20,6 +20,7 @@ from lrviz.page.sections import (
     teaching,
 )
 from lrviz.page.sidebar import experiment_section, paste_code_box, preset_picker, schedules_section
+from lrviz.page.story import story
 from lrviz.page.view import SECTIONS
 
 st.set_page_config(page_title="lrviz · learning-rate schedules", page_icon="📉", layout="wide")
@@ -34,10 +35,11 @@ with st.sidebar:
     paste_code_box(experiment)
 
 result = train(resolved, experiment) if experiment else None
+scenario = story()  # the scenario's title and what to look at, above the charts
 if result is None:
     st.info("Add a valid schedule in the sidebar to see its curves.", icon=":material/info:")
 else:
-    charts(result)
+    charts(result, scenario)
 config = current_config(experiment, resolved)
 
 section = section_switcher()

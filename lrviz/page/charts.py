@@ -12,9 +12,10 @@ from lrviz.page.style import PRESENT_STYLE
 from lrviz.page.view import AXES, LOSS_VIEWS
 from lrviz.schedules import markup
 from lrviz.schedules.params import SpecError
-from lrviz.schedules.schedule import Resolved
+from lrviz.schedules.schedule import Resolved, parse
 from lrviz.training.cache import TrainingCache
 from lrviz.training.experiment import Experiment
+from lrviz.training.presets import Preset
 from lrviz.training.results import Result
 
 PROGRESS_WORK = 400_000  # optimizer steps × schedules above which a progress bar is shown
@@ -59,17 +60,26 @@ def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
     return per, view, log_lr, log_loss, present
 
 
-def charts(result: Result) -> None:
+def _claim(scenario: Preset | None, chart: str) -> tuple[str, str, str] | None:
+    """The scenario's claim, for the chart that carries it (figures draw it as an arrow on the curve)."""
+    if scenario is None or scenario.claim is None or scenario.claim.chart != chart:
+        return None
+    return str(parse(scenario.claim.schedule)), scenario.claim.at, scenario.claim.text
+
+
+def charts(result: Result, scenario: Preset | None = None) -> None:
+    """The charts of `result`; with the scenario on the page (unchanged), its claim marked on its curve."""
     per, view, log_lr, log_loss, present = chart_options(result)
     colors = editors.chart_colors(len(result.labels))  # each schedule's own, whatever its place in the list
     legend = legend_html(figures.legend_labels(result), list(colors), present)
     st.html((PRESENT_STYLE if present else "") + legend)
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
-    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present, colors=colors), key="lr_chart",
+    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present, colors=colors,
+                             claim=_claim(scenario, "lr")), key="lr_chart",
                       config=figures.PLOTLY_CONFIG)
     right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
-                              present=present, colors=colors),
+                              present=present, colors=colors, claim=_claim(scenario, "loss")),
                        key="loss_chart", config=figures.PLOTLY_CONFIG)
     if momentum := frozen(figures.momentum_figure, result, per, present, colors=colors):
         (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",

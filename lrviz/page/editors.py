@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from plotly.colors import qualitative
+
 from lrviz.page import widgets as ui
 from lrviz.page.figures import COLORS, palette
 
-ALL_COLORS = tuple(palette(len(COLORS) + 48))  # Category 10 first, then Dark24 and Light24 for many schedules
+ALL_COLORS = COLORS + tuple(qualitative.Dark24 + qualitative.Light24)  # Category 10 first, then more for many
 
 
 def _book() -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,48 @@ def _cap_rows(result: Result) -> int:
     return min(CAP_ROWS, max((k % CAP_ROWS + 1 for k in range(len(result.labels)) if result.markers(k)), default=0))
 
 
+Claim = tuple[str, str, str]  # (a schedule's text, where: "end", "diverged", "first drop", "restart", the note)
+
+
+def _claim_epoch(result: Result, k: int, at: str) -> int | None:
+    """The epoch (from 1) where a claim about schedule k shows."""
+    epochs = result.experiment.epochs
+    if at == "end":
+        return epochs
+    if at == "diverged":
+        return result.diverged_at[k]
+    if at == "restart":
+        markers = result.markers(k)
+        return markers[0] // result.experiment.steps_per_epoch + 1 if markers else None
+    if at == "first drop":
+        lr = result.lr[::result.experiment.steps_per_epoch, k]
+        drops = np.nonzero(lr[1:] < lr[:-1] * (1 - 1e-9))[0]
+        return int(drops[0]) + 2 if len(drops) else None
+    return None
+
+
+def _claim_note(result: Result, claim: Claim | None, y: np.ndarray, x_of_epoch: Callable[[int], int], log: bool,
+                colors: list[str], present: bool) -> list[dict]:  # fmt: skip
+    """An arrow on the curve that carries the scenario's lesson, with the lesson's words."""
+    if claim is None or claim[0] not in result.labels:
+        return []
+    k = result.labels.index(claim[0])
+    epoch = _claim_epoch(result, k, claim[1])
+    if epoch is None:
+        return []
+    finite = np.isfinite(y[:epoch, k]) & (y[:epoch, k] > 0 if log else True)
+    if not finite.any():
+        return []
+    last = int(np.nonzero(finite)[0][-1])  # a diverged run: its last finite value, just before
+    value = float(y[last, k])
+    return [{"text": plotly_text(claim[2]), "x": x_of_epoch(last + 1), "y": math.log10(value) if log else value,
+             "xref": "x", "yref": "y", "showarrow": True, "arrowhead": 2, "arrowwidth": 2, "arrowcolor": colors[k],
+             "ax": -40 if epoch > result.experiment.epochs / 2 else 40, "ay": -50,
+             "xanchor": "right" if epoch > result.experiment.epochs / 2 else "left",
+             "font": {"size": style(present).font, "color": colors[k]}, "bgcolor": "rgba(255,255,255,0.85)",
+             "bordercolor": colors[k], "borderpad": 3, "name": "claim"}]
+
+
 def legend_labels(result: Result) -> list[str]:
     """Each schedule's short label (`legend.short_labels`), worked out once per result for all its charts."""
     if getattr(result, "_short_labels", None) is None:
@@ -151,7 +194,7 @@ def _colors(result: Result, colors: tuple[str, ...] | None) -> list[str]:
 
 
 def lr_figure(result: Result, per: str = "epoch", log: bool = False, present: bool = False,
-              colors: tuple[str, ...] | None = None) -> go.Figure:  # fmt: skip
+              colors: tuple[str, ...] | None = None, claim: Claim | None = None) -> go.Figure:  # fmt: skip
     """The lr each optimizer step used (per epoch: the lr of the epoch), one line per schedule."""
     x, x_title = _x(result, per)
     colors = _colors(result, colors)
@@ -166,13 +209,16 @@ def lr_figure(result: Result, per: str = "epoch", log: bool = False, present: bo
             line={"color": colors[k], "width": style(present).line, "shape": "hv"},
             mode="lines+markers" if len(xs) <= 60 else "lines",
         ))
+    first_steps = (lambda e: e) if per == "epoch" else (lambda e: (e - 1) * spe + 1)
     layout = _layout("Learning rate", "lr", x_title, log, present, _cap_rows(result),
-                     shapes=_marker_lines(result, per, colors))
+                     shapes=_marker_lines(result, per, colors),
+                     annotations=_claim_note(result, claim, result.lr[::spe], first_steps, log, colors, present))
     return go.Figure(traces, layout)
 
 
 def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bool = False,
-                present: bool = False, colors: tuple[str, ...] | None = None) -> go.Figure:  # fmt: skip
+                present: bool = False, colors: tuple[str, ...] | None = None,
+                claim: Claim | None = None) -> go.Figure:  # fmt: skip
     """Training loss at the end of each epoch; per step, also each mini-batch's loss (faint).
 
     `excess` plots the loss above the least-squares optimum (regression): on a log axis this shows
@@ -184,12 +230,13 @@ def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bo
     epoch_x = np.arange(1, epochs + 1) * (1 if per == "epoch" else spe)
     shorts, fulls = _names(result)
     traces, diverged = [], []
+    shown_loss = np.maximum(result.loss - result.optimal_loss, 1e-16) if excess else result.loss
     for k, label in enumerate(result.labels):
         if per == "step" and not excess:
             xs, ys = _thin(np.arange(1, result.batch_loss.shape[0] + 1), result.batch_loss[:, k])
             traces.append(go.Scatter(x=xs, y=ys, name=shorts[k], legendgroup=label, showlegend=False, opacity=0.3,
                                      line={"color": colors[k], "width": 1}, hoverinfo="skip"))
-        loss = np.maximum(result.loss[:, k] - result.optimal_loss, 1e-16) if excess else result.loss[:, k]
+        loss = shown_loss[:, k]
         traces.append(go.Scatter(
             x=epoch_x, y=loss, **_named(shorts[k], fulls[k], label),
             line={"color": colors[k], "width": style(present).line},
@@ -211,7 +258,8 @@ def loss_figure(result: Result, per: str = "epoch", log: bool = True, excess: bo
                "showarrow": False, "font": {"color": color}} for at, color in diverged]
     layout = _layout(title, "loss − optimum" if excess else "loss", "epoch" if per == "epoch" else "optimizer step",
                      log, present, _cap_rows(result), shapes=_marker_lines(result, per, colors) + lines,
-                     annotations=labels)
+                     annotations=labels + _claim_note(result, claim, shown_loss, lambda e: e * (1 if per == "epoch"
+                                                      else spe), log, colors, present))
     return go.Figure(traces, layout)
 
 

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lrviz.page import editors
+from lrviz.page import editors, story
 from lrviz.page import widgets as ui
 from lrviz.schedules import markup
 from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.registry import REGISTRY
 from lrviz.schedules.schedule import MAX_SPEC_LENGTH, Resolved, parse, resolve
 from lrviz.training.experiment import EXPERIMENT_PARAMS, MAX_EPOCHS, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
-from lrviz.training.presets import PRESETS
+from lrviz.training.presets import ALL_PRESETS, PRESETS
 
 
 def preset_picker() -> None:
-    def load(name: str) -> None:
-        ui.apply_config(PRESETS[name][1])
-        description = markup.markdown_text(PRESETS[name][0], limit=2000)
-        ui.state()["preset_note"] = f"**{markup.markdown_text(name)}.** {description}"
-
+    by_name = {preset.name: preset for preset in ALL_PRESETS}
+    shown, changed = story.loaded()  # the box says what is loaded; its story stands above the charts
+    placeholder = f"Loaded: {shown.title}{' (changed)' if changed else ''}" if shown else "Load a preset…"
     st.selectbox("Scenarios and presets", list(PRESETS), index=None, key="preset",
-                 on_change=ui.consume, args=("preset", load), placeholder="Load a preset…")
-    if note := ui.state().get("preset_note"):
-        st.caption(note)
+                 on_change=ui.consume, args=("preset", lambda name: story.load(by_name[name])),
+                 placeholder=placeholder)
 
 
 def experiment_section() -> Experiment | None:
