@@ -8,11 +8,12 @@ import streamlit as st
 from lrviz.page import editors, figures
 from lrviz.page.legend import legend_html
 from lrviz.page.plain_figure import frozen
+from lrviz.page.story import written_as
 from lrviz.page.style import PRESENT_STYLE
 from lrviz.page.view import AXES, LOSS_VIEWS
 from lrviz.schedules import markup
 from lrviz.schedules.params import SpecError
-from lrviz.schedules.schedule import Resolved, parse
+from lrviz.schedules.schedule import Resolved
 from lrviz.training.cache import TrainingCache
 from lrviz.training.experiment import Experiment
 from lrviz.training.presets import Preset
@@ -60,11 +61,12 @@ def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
     return per, view, log_lr, log_loss, present
 
 
-def _claim(scenario: Preset | None, chart: str) -> tuple[str, str, str] | None:
+def _claim(result: Result, scenario: Preset | None, chart: str) -> tuple[str, str, str] | None:
     """The scenario's claim, for the chart that carries it (figures draw it as an arrow on the curve)."""
     if scenario is None or scenario.claim is None or scenario.claim.chart != chart:
         return None
-    return str(parse(scenario.claim.schedule)), scenario.claim.at, scenario.claim.text
+    label = written_as(scenario.claim.schedule, result.labels)
+    return (label, scenario.claim.at, scenario.claim.text) if label else None
 
 
 def charts(result: Result, scenario: Preset | None = None) -> None:
@@ -76,10 +78,10 @@ def charts(result: Result, scenario: Preset | None = None) -> None:
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
     left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present, colors=colors,
-                             claim=_claim(scenario, "lr")), key="lr_chart",
+                             claim=_claim(result, scenario, "lr")), key="lr_chart",
                       config=figures.PLOTLY_CONFIG)
     right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
-                              present=present, colors=colors, claim=_claim(scenario, "loss")),
+                              present=present, colors=colors, claim=_claim(result, scenario, "loss")),
                        key="loss_chart", config=figures.PLOTLY_CONFIG)
     if momentum := frozen(figures.momentum_figure, result, per, present, colors=colors):
         (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",

@@ -31,6 +31,12 @@ def _identity(schedule: Schedule) -> tuple:
     return schedule.name, tuple(sorted(schedule.params, key=repr)), tuple(_identity(c) for c in schedule.children)
 
 
+def written_as(text: str, labels: list[str]) -> str | None:
+    """The label among `labels` that is the schedule `text`, however its arguments are ordered."""
+    wanted = _identity(parse(text))
+    return next((label for label in labels if _identity(parse(label)) == wanted), None)
+
+
 def _canonical(config: Config) -> tuple:
     schedules = []
     for text in config.schedules:
