@@ -11,6 +11,7 @@ from lrviz.page import widgets as ui
 from lrviz.page.charts import charts, train
 from lrviz.page.header import header
 from lrviz.page.link import current_config, load_first_visit, sync_url
+from lrviz.page.projector import sidebar_state
 from lrviz.page.sections import (
     config_loader,
     export,
@@ -23,7 +24,8 @@ from lrviz.page.sidebar import experiment_section, paste_code_box, preset_picker
 from lrviz.page.story import story
 from lrviz.page.view import SECTIONS
 
-st.set_page_config(page_title="lrviz · learning-rate schedules", page_icon="📉", layout="wide")
+st.set_page_config(page_title="lrviz · learning-rate schedules", page_icon="📉", layout="wide",
+                   initial_sidebar_state=sidebar_state())
 load_first_visit()
 ui.keep_view()
 header()

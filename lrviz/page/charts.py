@@ -6,11 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from lrviz.page import editors, figures
+from lrviz.page import widgets as ui
 from lrviz.page.legend import legend_html
 from lrviz.page.plain_figure import frozen
 from lrviz.page.story import written_as
 from lrviz.page.style import PRESENT_STYLE
-from lrviz.page.view import AXES, LOSS_VIEWS
+from lrviz.page.view import AXES, LOSS_VIEWS, View
 from lrviz.schedules import markup
 from lrviz.schedules.params import SpecError
 from lrviz.schedules.schedule import Resolved
@@ -73,15 +74,17 @@ def charts(result: Result, scenario: Preset | None = None) -> None:
     """The charts of `result`; with the scenario on the page (unchanged), its claim marked on its curve."""
     per, view, log_lr, log_loss, present = chart_options(result)
     colors = editors.chart_colors(len(result.labels))  # each schedule's own, whatever its place in the list
+    focus = ui.state().get("view", View()).explained % len(result.labels)  # whose milestones show, when many
     legend = legend_html(figures.legend_labels(result), list(colors), present)
     st.html((PRESENT_STYLE if present else "") + legend)
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
     left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present, colors=colors,
-                             claim=_claim(result, scenario, "lr")), key="lr_chart",
+                             claim=_claim(result, scenario, "lr"), focus=focus), key="lr_chart",
                       config=figures.PLOTLY_CONFIG)
     right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
-                              present=present, colors=colors, claim=_claim(result, scenario, "loss")),
+                              present=present, colors=colors, claim=_claim(result, scenario, "loss"),
+                              focus=focus),
                        key="loss_chart", config=figures.PLOTLY_CONFIG)
     if momentum := frozen(figures.momentum_figure, result, per, present, colors=colors):
         (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",

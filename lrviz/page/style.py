@@ -16,11 +16,17 @@ STYLE = """<style>
     white-space: normal; font-size: 0.8rem; line-height: 1.05; } }
 </style>"""
 
-# presenting, the legend stays in view while the page scrolls from chart to chart
+# presenting, a projector layout: the app's own intro gives way to the scenario's story, the legend and both
+# charts, all on one 1920×1080 screen; every text of the page is at least 16 px (a rem is 16 px: 1.15rem ≈ 18 px)
 PRESENT_STYLE = """<style>
-[data-testid="stElementContainer"]:has(.lrviz-legend) {
-  position: sticky; top: 3.75rem; z-index: 5; background: white; padding: 0.25rem 0; }
+.st-key-page_intro { display: none; }
+.block-container { padding-top: 3.25rem !important; }
+[data-testid="stMain"] :is(math, p, span, label, button, input, textarea, li, td, th, small, code, summary, a,
+  [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] *, [data-baseweb="select"] *) {
+  font-size: max(1em, 1.15rem) !important; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.15rem !important; }
+[data-testid="stMain"] .lrviz-story h2 { font-size: 2rem !important; }
+[data-testid="stMain"] .lrviz-story p { font-size: 1.45rem !important; }
 </style>"""
 
 # Streamlit drops a query of more than 1,000 parameters or 512 KiB before the script sees it (it only logs a
