@@ -74,3 +74,12 @@ def test_a_preset_sets_the_view_it_was_written_for():
 def test_every_preset_is_recognised_from_its_own_set_up():
     for preset in ALL_PRESETS:
         assert story.matching(preset.config) is preset
+
+
+def test_a_schedule_that_cycles_momentum_says_so_and_names_it():
+    app = open_app(Config({"epochs": 10}, ["OneCycleLR()", "StepLR()"]))
+    notices = [element.value for element in app.main.warning if "also cycles" in element.value]
+    assert len(notices) == 1
+    assert "OneCycleLR" in notices[0] and "momentum between 0.85 and 0.95" in notices[0]
+    quiet = open_app(Config({"epochs": 10}, ["OneCycleLR(cycle_momentum=False)", "StepLR()"]))
+    assert not [element for element in quiet.main.warning if "also cycles" in element.value]

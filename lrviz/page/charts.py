@@ -3,6 +3,7 @@ lr and loss charts side by side (stacked when presenting) and the summary table.
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from lrviz.page import editors, figures
@@ -70,6 +71,24 @@ def _claim(result: Result, scenario: Preset | None, chart: str) -> tuple[str, st
     return (label, scenario.claim.at, scenario.claim.text) if label else None
 
 
+def optimizer_notices(result: Result, labels: list[str]) -> list[str]:
+    """What a schedule changes besides the lr (OneCycleLR's and CyclicLR's cycle_momentum), named: the page
+    says the schedule is the only difference, and a run that also cycles momentum differs by more."""
+    if not any(item.cycles_momentum for item in result.resolved):
+        return []
+    sgd = result.experiment.optimizer == "sgd"
+    name, others = ("momentum", result.experiment.momentum) if sgd else ("beta1", 0.9)
+    notices = []
+    for k, item in enumerate(result.resolved):
+        if item.cycles_momentum:
+            low, high = float(np.nanmin(result.momentum[:, k])), float(np.nanmax(result.momentum[:, k]))
+            notices.append(f"**{markup.markdown_text(labels[k])}** also cycles the optimizer's {name} between "
+                           f"{low:.3g} and {high:.3g} (its `cycle_momentum=True`), while the other runs keep "
+                           f"{name} {others:g}: it differs by more than its lr. Set `cycle_momentum=False` to "
+                           f"compare the schedule alone.")
+    return notices
+
+
 def charts(result: Result, scenario: Preset | None = None) -> None:
     """The charts of `result`; with the scenario on the page (unchanged), its claim marked on its curve."""
     per, view, log_lr, log_loss, present = chart_options(result)
@@ -77,6 +96,8 @@ def charts(result: Result, scenario: Preset | None = None) -> None:
     focus = ui.state().get("view", View()).explained % len(result.labels)  # whose milestones show, when many
     legend = legend_html(figures.legend_labels(result), list(colors), present)
     st.html((PRESENT_STYLE if present else "") + legend)
+    for notice in optimizer_notices(result, figures.legend_labels(result)):
+        st.warning(notice, icon=":material/tune:")
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
     left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present, colors=colors,

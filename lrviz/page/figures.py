@@ -89,7 +89,7 @@ def _layout(title: str, y_title: str, x_title: str, log: bool, present: bool = F
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "font": {"size": size.font}},
         "modebar": MODEBAR,
         "xaxis": {"title": {"text": x_title, "standoff": 4, "font": axis_title}, "tickfont": {"size": size.ticks},
-                  "showgrid": True},
+                  "showgrid": True, "unifiedhovertitle": {"text": f"{x_title} %{{x}}"}},  # "epoch 11", not "11"
         "yaxis": {"title": {"text": y_title, "font": axis_title, "standoff": 6}, "tickfont": {"size": size.ticks},
                   "type": "log" if log else "linear", "exponentformat": "power" if log else "none",
                   "automargin": False},
@@ -337,7 +337,11 @@ def summary_table(result: Result) -> pd.DataFrame:
     table = summary(result)
     for column in table.columns.drop(["schedule", "diverged"]):
         missing, digits = ("diverged", 4) if "loss" in column else ("—", 5)  # a weight of 1.9997 is not 2
-        table[column] = [f"{value:.{digits}g}" if np.isfinite(value) else missing for value in table[column]]
+        finite = table[column][np.isfinite(table[column])]
+        # one format per column: "0.01008" beside "9.087e-05" read as different kinds of number
+        kind = "e" if "loss" in column and len(finite) and finite.abs().min() < 1e-3 else "g"
+        shown = digits - 1 if kind == "e" else digits
+        table[column] = [f"{value:.{shown}{kind}}" if np.isfinite(value) else missing for value in table[column]]
     return table
 
 

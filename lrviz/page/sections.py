@@ -79,7 +79,7 @@ def landscape_section(result: Result) -> None:
         return
     window = landscape.default_window(result)
     figure = replay_figure(result, window, landscape.trajectories(result), TRUE_WEIGHTS,
-                           colors=editors.chart_colors(len(result.labels)))
+                           colors=editors.chart_colors(len(result.labels)), present=ui.current_view().present)
     st.plotly_chart(figure, key="replay_chart")
     st.caption("Each line is a run's path through the two weights, step by step, from the shared starting "
                "point; the ellipses are the loss's contours, on equal scales, so a narrow valley looks narrow. "

@@ -36,7 +36,8 @@ def experiment_section() -> Experiment | None:
 def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str) -> Resolved | None:
     ctx = experiment.context()
     resolved, errors = ui.schedule_of(slot, experiment)
-    label = markup.markdown_text(ui.written_schedule(slot))
+    # two lines of the sidebar at most, cut at a word: a pasted lambda made a five-line label cut mid-word
+    label = markup.markdown_text(_short(str(ui.written_schedule(slot))))
     if not resolved:
         editors.keep_open(slot["id"])
     # keyed and not tracked by the server, the expander is one block whatever its label: Streamlit names a
@@ -59,6 +60,16 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str) -> Resolv
         right.button("Remove", key=f"del{slot['id']}", on_click=ui.remove_slot, args=(slot["id"],),
                      icon=":material/delete:", width="stretch")
     return resolved
+
+
+LABEL_CHARS = 64
+
+
+def _short(text: str) -> str:
+    if len(text) <= LABEL_CHARS:
+        return text
+    cut = text[:LABEL_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[LABEL_CHARS // 2:] else cut) + "…"
 
 
 def parts_editor(slot: ui.Slot, contexts: list[RunContext]) -> None:
@@ -118,4 +129,5 @@ def paste_code_box(experiment: Experiment | None) -> None:
         ui.state()["pasted"] = str(pasted_schedule)
         st.rerun()
     if ui.state().get("pasted"):
-        st.code(ui.state()["pasted"], language="python", wrap_lines=True)
+        with st.container(key="pasted_code"):  # its copy button gets a margin of its own (style.py)
+            st.code(ui.state()["pasted"], language="python", wrap_lines=True)

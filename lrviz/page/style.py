@@ -5,6 +5,8 @@ STYLE = """<style>
 /* a phone: the open sidebar leaves a third of the screen to the page */
 @media (max-width: 640px) { section[data-testid="stSidebar"] { width: 62vw !important; min-width: 0 !important; } }
 .block-container { padding-top: 2.5rem; }
+/* the pasted code's copy button covered its end */
+.st-key-pasted_code pre { padding-right: 2.75rem !important; }
 /* the open section keeps its height, so switching sections never moves the page under the pointer */
 .st-key-section_body { min-height: 1100px; }
 /* a dropdown wider than its box, which cut "name — what it does" off; a long list is virtualised (its rows are
