@@ -37,7 +37,7 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str) -> Resolv
     ctx = experiment.context()
     resolved, errors = ui.schedule_of(slot, experiment)
     # two lines of the sidebar at most, cut at a word: a pasted lambda made a five-line label cut mid-word
-    label = markup.markdown_text(_short(str(ui.written_schedule(slot))))
+    label = markup.markdown_text(short_label(str(ui.written_schedule(slot))))
     if not resolved:
         editors.keep_open(slot["id"])
     # keyed and not tracked by the server, the expander is one block whatever its label: Streamlit names a
@@ -65,7 +65,8 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str) -> Resolv
 LABEL_CHARS = 64
 
 
-def _short(text: str) -> str:
+def short_label(text: str) -> str:
+    """A schedule as its editor is labelled: at most LABEL_CHARS characters, cut at a word."""
     if len(text) <= LABEL_CHARS:
         return text
     cut = text[:LABEL_CHARS - 1]
