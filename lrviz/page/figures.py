@@ -180,7 +180,7 @@ def _claim_note(result: Result, claim: Claim | None, y: np.ndarray, x_of_epoch: 
     value = float(y[last, k])
     top = claim[1] == "diverged"  # its last values are off the bounded axis: the note stands in the plot's top
     return [{"text": plotly_text(claim[2]), "x": x_of_epoch(last + 1),
-             "y": 0.62 if top else math.log10(value) if log else value, "xref": "x", "yref": "paper" if top else "y",
+             "y": 0.4 if top else math.log10(value) if log else value, "xref": "x", "yref": "paper" if top else "y",
              "showarrow": True, "arrowhead": 2, "arrowwidth": 2, "arrowcolor": colors[k],
              "ax": -40 if epoch > result.experiment.epochs / 2 else 40, "ay": -50,
              "xanchor": "right" if epoch > result.experiment.epochs / 2 else "left",
