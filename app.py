@@ -11,6 +11,7 @@ from lrviz.page import widgets as ui
 from lrviz.page.charts import charts, train
 from lrviz.page.header import header
 from lrviz.page.link import current_config, load_first_visit, sync_url
+from lrviz.page.projector import sidebar_state
 from lrviz.page.real_run import real_run_section
 from lrviz.page.scrub import sweep_section
 from lrviz.page.sections import (
@@ -22,9 +23,11 @@ from lrviz.page.sections import (
     teaching,
 )
 from lrviz.page.sidebar import experiment_section, paste_code_box, preset_picker, schedules_section
+from lrviz.page.story import story
 from lrviz.page.view import SECTIONS
 
-st.set_page_config(page_title="lrviz · learning-rate schedules", page_icon="📉", layout="wide")
+st.set_page_config(page_title="lrviz · learning-rate schedules", page_icon="📉", layout="wide",
+                   initial_sidebar_state=sidebar_state())
 load_first_visit()
 ui.keep_view()
 header()
@@ -36,10 +39,11 @@ with st.sidebar:
     paste_code_box(experiment)
 
 result = train(resolved, experiment) if experiment else None
+scenario = story()  # the scenario's title and what to look at, above the charts
 if result is None:
     st.info("Add a valid schedule in the sidebar to see its curves.", icon=":material/info:")
 else:
-    charts(result)
+    charts(result, scenario)
 real_run_section(resolved, experiment)
 config = current_config(experiment, resolved)
 

@@ -22,13 +22,12 @@ from lrviz.training.config import to_query  # noqa: E402
 from lrviz.training.presets import SCENARIOS  # noqa: E402
 
 REPLAY = "?epochs=12&s=ExponentialLR(gamma%3D0.9)&s=Constant()&s=OneCycleLR()&s=StepLR(step_size%3D3%2C+gamma%3D0.5)"
-# two schedules of one class: the legend names only what differs
-PRESENT = ("?epochs=30&s=StepLR(step_size%3D6%2C+gamma%3D0.5)&s=StepLR(step_size%3D12%2C+gamma%3D0.5)"
-           "&s=CosineAnnealingLR()&s=OneCycleLR()")
+# a prepared link to the landing scenario, as a lecturer opens it: presentation mode, the sidebar closed
+PRESENT = "?" + urlencode(to_query(SCENARIOS[0].config), doseq=True) + "&present=1"
 PHONE = {"is_mobile": True, "has_touch": True}
 SHOTS = {  # file -> (query, viewport width, height, what to do first, the part of the page to photograph)
     "app.png": ("", 1920, 1080, None, None),
-    "app-present.png": (PRESENT, 1920, 1080, "present", None),
+    "app-present.png": (PRESENT, 1920, 1080, None, None),
     "app-phone.png": ("", 390, 844, "charts", None),
     "landscape.png": (REPLAY, 1400, 2400, "Landscape & replay", ".st-key-section_body"),
     "range-test.png": ("", 1400, 2400, "LR range test", ".st-key-section_body"),
@@ -47,17 +46,6 @@ def play_replay_to_the_end(page) -> None:
         el.layout.sliders[0].active === el.layout.sliders[0].steps.length - 1)""", timeout=120_000)
 
 
-def present(page) -> None:
-    """As a lecturer would: presentation mode on, the sidebar closed, the charts at the top of the screen."""
-    page.get_by_text("Presentation mode").click()
-    settle(page)
-    page.locator('[data-testid="stSidebar"]').hover()  # the close button shows on hover
-    page.locator('[data-testid="stSidebarCollapseButton"]').click()
-    page.wait_for_timeout(800)  # the sidebar slides out
-    settle(page)
-    to_charts(page)
-
-
 def to_charts(page) -> None:
     """Scroll the legend to the top. The page scrolls in <main>, not in the window; Streamlit's header
     covers its top 60 px."""
@@ -72,9 +60,7 @@ def shoot(browser, url: str, name: str) -> None:
     page = context.new_page()
     page.goto(f"{url}/{query}")
     settle(page)
-    if action == "present":
-        present(page)
-    elif action == "charts":
+    if action == "charts":
         to_charts(page)
     elif action:
         page.get_by_text(action, exact=True).first.click()

@@ -16,7 +16,7 @@ from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.registry import REGISTRY
 from lrviz.schedules.schedule import Schedule, parse, resolve
 from lrviz.training.config import Config
-from lrviz.training.presets import PRESETS
+from lrviz.training.presets import ALL_PRESETS, PRESETS
 
 ADDABLE = [name for name, spec in REGISTRY.items()]
 MAX_SLOTS = 6  # past this the monkey removes instead of adding: runs stay quick
@@ -63,6 +63,8 @@ class PageModel:
     def preset(self, name: str) -> None:
         self.config = PRESETS[name][1]
         self.slots = [self._complete(parse(text)) for text in self.config.schedules]
+        # a preset sets the view it was written for (its loss view and log switches)
+        self.view = replace(self.view, **dict(next(p for p in ALL_PRESETS if p.name == name).view))
 
     def add(self, name: str) -> None:
         self.slots.append(self._complete(parse(f"{name}()")))

@@ -115,3 +115,39 @@ def test_a_typed_value_beyond_the_slider_is_kept_and_the_slider_stands_at_its_en
     assert (thumb.get_attribute("max"), thumb.input_value()) == ("10", "10")  # the slider at its end
     assert box.input_value() == "40"  # the box exact
     page.context.close()
+
+
+SMALL_TEXT = """() => [...document.querySelectorAll('[data-testid="stMain"] *')].filter(e =>
+    e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden'
+    && !e.closest('.js-plotly-plot, .katex-mathml')  /* a formula's copy for screen readers, clipped from sight */
+    && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+    && parseFloat(getComputedStyle(e).fontSize) < 16).map(e => e.textContent.trim().slice(0, 40))"""
+
+
+def test_a_present_link_opens_a_projector_layout_on_one_screen(server, browser):
+    """At 1920×1080, without scrolling: the scenario's title and line, the legend and both charts with their
+    titles; the sidebar closed; no text under 16 px (in the charts' SVG either)."""
+    page = open_page(browser, f"{server}/?present=1", PROJECTOR)
+    assert page.evaluate("window.scrollY") == 0
+    sidebar = page.locator('section[data-testid="stSidebar"]').bounding_box()
+    assert sidebar is None or sidebar["x"] + sidebar["width"] <= 0  # closed
+    boxes = [page.locator(".lrviz-story h2").bounding_box(), page.locator(".lrviz-story p").bounding_box(),
+             page.locator(".lrviz-legend").bounding_box()]
+    boxes += [chart(page, title).bounding_box() for title in ("Learning rate", "Training loss")]
+    boxes += [chart(page, title).locator(".gtitle").bounding_box() for title in ("Learning rate", "Training loss")]
+    for box in boxes:
+        assert box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["viewport"]["height"], box
+    assert page.evaluate(SMALL_TEXT) == []
+    svg = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot text')]
+        .filter(e => e.textContent.trim())
+        .map(e => parseFloat(getComputedStyle(e).fontSize))""")
+    assert svg and min(svg) >= 16
+    page.context.close()
+
+
+def test_stacked_charts_share_their_x_axis_pixels(server, browser):
+    page = open_page(browser, f"{server}/?present=1", PROJECTOR)
+    plots = [chart(page, title).locator(".nsewdrag").first.bounding_box() for title in ("Learning rate",
+                                                                                     "Training loss")]
+    assert abs(plots[0]["x"] - plots[1]["x"]) < 1 and abs(plots[0]["width"] - plots[1]["width"]) < 1
+    page.context.close()

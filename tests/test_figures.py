@@ -38,23 +38,26 @@ def test_lr_chart_draws_each_schedule_in_its_colour_with_its_lr_per_epoch():
     assert lr.layout.hovermode == "x unified"
 
 
-def test_milestones_are_dashed_lines_between_the_epochs_where_the_lr_changes():
+def test_milestones_are_dashed_lines_on_the_epochs_where_the_lr_changes():
     result = _result("StepLR(step_size=4, gamma=0.5)", "MultiStepLR(milestones=[3, 7])")
     shapes = [shape for shape in lr_figure(result).layout.shapes if shape.name.startswith("marker ")]
     colors = [trace.line.color for trace in lr_figure(result).data]
     by_schedule = {color: sorted(shape.x0 for shape in shapes if shape.line.color == color) for color in colors}
-    assert by_schedule[colors[0]] == [4.5, 8.5]  # lr changes from epoch 4 to epoch 5, and from 8 to 9
-    assert by_schedule[colors[1]] == [3.5, 7.5]
+    assert by_schedule[colors[0]] == [5, 9]  # the first epochs at the new lr (they read 4.5 and 8.5)
+    assert by_schedule[colors[1]] == [4, 8]
+    lr = result.lr[:: result.experiment.steps_per_epoch]
+    for k, color in enumerate(colors):  # on each line the lr is not the previous epoch's
+        assert all(lr[x - 1, k] != lr[x - 2, k] for x in by_schedule[color])
     assert all(shape.line.dash is not None and shape.yref == "paper" for shape in shapes)
     assert [s.x0 for s in loss_figure(result).layout.shapes] == [s.x0 for s in lr_figure(result).layout.shapes]
 
 
 def test_milestones_at_the_same_step_in_similar_colours_can_be_told_apart():
-    # six schedules whose markers all fall between epochs 6 and 7
+    # six schedules whose markers all fall on epoch 7
     schedules = [f"MultiStepLR(milestones=[6], gamma={g})" for g in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)]
     shapes = lr_figure(_result(*schedules)).layout.shapes
-    lines = [shape for shape in shapes if shape.name.startswith("marker ") and shape.x0 == 6.5]
-    caps = [shape for shape in shapes if shape.name.startswith("cap ") and shape.x0 == 6.5]
+    lines = [shape for shape in shapes if shape.name.startswith("marker ") and shape.x0 == 7]
+    caps = [shape for shape in shapes if shape.name.startswith("cap ") and shape.x0 == 7]
     assert len(lines) == len(caps) == 6
     assert len({(line.line.color, line.line.dash) for line in lines}) == 6
     assert len({line.line.dash for line in lines}) >= 5  # not the colour alone
@@ -75,9 +78,15 @@ def test_divergence_is_marked_where_it_happened_and_the_table_puts_it_last():
     at = result.diverged_at[0]
     assert at is not None and result.diverged_at[1] is None
     figure = loss_figure(result)
-    solid = [shape for shape in figure.layout.shapes if shape.name == "diverged"]
-    assert [shape.x0 for shape in solid] == [at] and solid[0].line.dash is None
-    assert [note.text for note in figure.layout.annotations] == ["diverged"]
+    marked = [shape for shape in figure.layout.shapes if shape.name == "diverged"]
+    assert [shape.x0 for shape in marked] == [at] and marked[0].line.color == figure.data[0].line.color
+    notes = [note for note in figure.layout.annotations if note.name == "diverged"]
+    assert [note.text for note in notes] == ["✕ Constant diverged"] and notes[0].font.color == marked[0].line.color
+    # the loss axis is bounded to the run that trained, not stretched by the one that diverged
+    low, high = (10**end for end in figure.layout.yaxis.range)
+    trained = result.loss[:, 1]
+    assert low <= trained.min() and trained.max() <= high < 100 * trained.max()
+    assert not np.isfinite(result.loss[:, 0]).all() or result.loss[:, 0].max() > high
     table = summary(result)
     assert list(table["schedule"]) == [result.labels[1], result.labels[0]]
     assert table["diverged"].tolist() == ["no", f"at epoch {at}"]
@@ -145,7 +154,8 @@ def test_text_is_readable_and_larger_when_presenting(present):
         assert layout.showlegend is False  # one legend for all charts, above them
     html = legend_html(short_labels(result.resolved), ["#000", "#111"], present)
     assert int(html.split("font-size:")[1].split("px")[0]) >= smallest + 1
-    assert lr_figure(result, present=True).layout.height > lr_figure(result).layout.height
+    # presenting, two charts stacked (and the story above them) fit one 1080-pixel screen
+    assert 2 * lr_figure(result, present=True).layout.height < 1080 - 250
 
 
 def test_user_text_in_trace_names_hover_and_legend_is_escaped():

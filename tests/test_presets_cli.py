@@ -64,4 +64,5 @@ def test_the_landing_page_draws_the_numbers_export_gives():
     assert list(drawn) == LANDING.schedules
     for name, rows in expected.groupby("schedule", sort=False):
         assert drawn[name] == pytest.approx(rows["loss"].tolist(), rel=1e-12)
-    assert "narrow valley" in " ".join(caption.value for caption in app.caption)  # the scenario's note
+    # the scenario's story stands above the charts (it was a caption in the sidebar)
+    assert "narrow valley" in " ".join(element.proto.body for element in app.main.get("html"))

@@ -3,18 +3,22 @@ lr and loss charts side by side (stacked when presenting) and the summary table.
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from lrviz.page import figures
+from lrviz.page import editors, figures
+from lrviz.page import widgets as ui
 from lrviz.page.legend import legend_html
 from lrviz.page.plain_figure import frozen
+from lrviz.page.story import written_as
 from lrviz.page.style import PRESENT_STYLE
-from lrviz.page.view import AXES, LOSS_VIEWS
+from lrviz.page.view import AXES, LOSS_VIEWS, View
 from lrviz.schedules import markup
 from lrviz.schedules.params import SpecError
 from lrviz.schedules.schedule import Resolved
 from lrviz.training.cache import TrainingCache
 from lrviz.training.experiment import Experiment
+from lrviz.training.presets import Preset
 from lrviz.training.results import Result
 
 PROGRESS_WORK = 400_000  # optimizer steps × schedules above which a progress bar is shown
@@ -59,18 +63,51 @@ def chart_options(result: Result) -> tuple[str, str, bool, bool, bool]:
     return per, view, log_lr, log_loss, present
 
 
-def charts(result: Result) -> None:
+def _claim(result: Result, scenario: Preset | None, chart: str) -> tuple[str, str, str] | None:
+    """The scenario's claim, for the chart that carries it (figures draw it as an arrow on the curve)."""
+    if scenario is None or scenario.claim is None or scenario.claim.chart != chart:
+        return None
+    label = written_as(scenario.claim.schedule, result.labels)
+    return (label, scenario.claim.at, scenario.claim.text) if label else None
+
+
+def optimizer_notices(result: Result, labels: list[str]) -> list[str]:
+    """What a schedule changes besides the lr (OneCycleLR's and CyclicLR's cycle_momentum), named: the page
+    says the schedule is the only difference, and a run that also cycles momentum differs by more."""
+    if not any(item.cycles_momentum for item in result.resolved):
+        return []
+    sgd = result.experiment.optimizer == "sgd"
+    name, others = ("momentum", result.experiment.momentum) if sgd else ("beta1", 0.9)
+    notices = []
+    for k, item in enumerate(result.resolved):
+        if item.cycles_momentum:
+            low, high = float(np.nanmin(result.momentum[:, k])), float(np.nanmax(result.momentum[:, k]))
+            notices.append(f"**{markup.markdown_text(labels[k])}** also cycles the optimizer's {name} between "
+                           f"{low:.3g} and {high:.3g} (its `cycle_momentum=True`), while the other runs keep "
+                           f"{name} {others:g}: it differs by more than its lr. Set `cycle_momentum=False` to "
+                           f"compare the schedule alone.")
+    return notices
+
+
+def charts(result: Result, scenario: Preset | None = None) -> None:
+    """The charts of `result`; with the scenario on the page (unchanged), its claim marked on its curve."""
     per, view, log_lr, log_loss, present = chart_options(result)
-    legend = legend_html(figures.legend_labels(result), figures.palette(len(result.labels)), present)
+    colors = editors.chart_colors(len(result.labels))  # each schedule's own, whatever its place in the list
+    focus = ui.state().get("view", View()).explained % len(result.labels)  # whose milestones show, when many
+    legend = legend_html(figures.legend_labels(result), list(colors), present)
     st.html((PRESENT_STYLE if present else "") + legend)
+    for notice in optimizer_notices(result, figures.legend_labels(result)):
+        st.warning(notice, icon=":material/tune:")
     # presenting, each chart takes the page's width, one under the other (so does a phone, in this order)
     left, right = (st.container(), st.container()) if present else st.columns(2)
-    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present), key="lr_chart",
+    left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present, colors=colors,
+                             claim=_claim(result, scenario, "lr"), focus=focus), key="lr_chart",
                       config=figures.PLOTLY_CONFIG)
     right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
-                              present=present),
+                              present=present, colors=colors, claim=_claim(result, scenario, "loss"),
+                              focus=focus),
                        key="loss_chart", config=figures.PLOTLY_CONFIG)
-    if momentum := frozen(figures.momentum_figure, result, per, present):
+    if momentum := frozen(figures.momentum_figure, result, per, present, colors=colors):
         (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",
                                                                         config=figures.PLOTLY_CONFIG)
     if present:  # a table of text scales with the page; the data grid's small print does not

@@ -36,10 +36,11 @@ def header() -> None:
     if ui.state().pop("check_dropped_link", False):
         # a frame of its own: only a script can compare the address the browser opened with what the server saw
         st.iframe(DROPPED_LINK_CHECK, height=1)
-    st.title("lrviz · learning-rate schedules, really trained")
-    st.markdown(INTRO)
-    with st.expander("How to read the charts"):
-        st.markdown(HOW_TO_READ)
+    with st.container(key="page_intro"):  # presentation mode hides it: the room needs the scenario, not the app
+        st.title("lrviz · learning-rate schedules, really trained")
+        st.markdown(INTRO)
+        with st.expander("How to read the charts"):
+            st.markdown(HOW_TO_READ)
     notices = ui.state().pop("notices", [])
     for notice in notices[:MAX_NOTICES]:
         st.warning(f"Not loaded: {markup.markdown_text(notice, 400)}", icon=":material/warning:")

@@ -62,7 +62,7 @@ def _markers(weights: np.ndarray, lr: np.ndarray, loss: np.ndarray, x: float, co
             go.Scatter(x=[x] * len(colors), y=lr, **common), go.Scatter(x=[x] * len(colors), y=loss, **common)]
 
 
-def _controls(labels: dict[str, str]) -> dict:
+def _controls(labels: dict[str, str], font: int = 12) -> dict:
     """Play buttons at three speeds, pause, and a slider over the frames. Frames never redraw the
     whole figure: only the marker traces move, so the contour stays on screen."""
     def animate(duration: int) -> dict:
@@ -73,11 +73,12 @@ def _controls(labels: dict[str, str]) -> dict:
     buttons.append({"label": "❚❚ Pause", "method": "animate", "args": [[None], animate(0)]})
     steps = [{"label": label, "method": "animate", "args": [[name], animate(0)]} for name, label in labels.items()]
     return {"updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": -0.1, "xanchor": "left",
-                             "yanchor": "top", "pad": {"t": 0, "r": 8}, "showactive": False, "buttons": buttons}],
+                             "yanchor": "top", "pad": {"t": 0, "r": 8}, "showactive": False, "buttons": buttons,
+                             "font": {"size": font}}],
             # 120 tick labels would overlap: the slider shows the current one only
             "sliders": [{"active": 0, "x": 0.36, "len": 0.64, "y": -0.08, "yanchor": "top", "steps": steps,
                          "ticklen": 0, "font": {"color": "rgba(0, 0, 0, 0)"}, "pad": {"t": 0},
-                         "currentvalue": {"prefix": "optimizer step ", "font": {"color": "#374151"}}}]}
+                         "currentvalue": {"prefix": "optimizer step ", "font": {"color": "#374151", "size": font}}}]}
 
 
 def _path_traces(result: Result, paths: list[np.ndarray], colors: list[str]) -> list[go.Scatter]:
@@ -91,10 +92,12 @@ def _path_traces(result: Result, paths: list[np.ndarray], colors: list[str]) -> 
 
 
 def replay_figure(result: Result, window: tuple[Range, Range], paths: list[np.ndarray],
-                  true_weights: tuple[float, float], max_frames: int = 120) -> go.Figure:  # fmt: skip
+                  true_weights: tuple[float, float], max_frames: int = 120,
+                  colors: tuple[str, ...] | None = None, present: bool = False) -> go.Figure:  # fmt: skip
     """The loss landscape on equal axis scales with each run's path, beside its lr and loss, and a
     replay per optimizer step that moves a marker in all three."""
-    colors, spe = palette(len(result.labels)), result.experiment.steps_per_epoch
+    colors = list(colors) if colors and len(colors) == len(result.labels) else palette(len(result.labels))
+    spe = result.experiment.steps_per_epoch
     steps = frame_steps(len(result.lr), max_frames)
     weights, lrs, losses = replay_states(result, steps)
     figure = make_subplots(rows=2, cols=2, column_widths=[0.56, 0.44], horizontal_spacing=0.09,
@@ -116,16 +119,23 @@ def replay_figure(result: Result, window: tuple[Range, Range], paths: list[np.nd
     for trace, (row, col) in zip(_markers(weights[0], lrs[0], losses[0], 0.0, colors), [(1, 1), (1, 2), (2, 2)],
                                  strict=True):  # fmt: skip
         figure.add_trace(trace, row=row, col=col)
-    labels = {str(step): f"{step} (epoch {step / spe:.1f})" for step in steps}
+    epochs = result.experiment.epochs
+    # the epoch a step belongs to, counted from 1 as the charts count (step 0 is the start of epoch 1)
+    labels = {str(step): f"{step} (epoch {min(step // spe + 1, epochs)})" for step in steps}
     figure.frames = [go.Frame(data=_markers(weights[i], lrs[i], losses[i], steps[i] / spe, colors), name=name,
                               traces=[first, first + 1, first + 2]) for i, name in enumerate(labels)]
+    font = 18 if present else 12  # presenting, every text is readable from the back of the room
     figure.update_layout(height=680, margin={"l": 10, "r": 10, "t": 40, "b": 150}, hovermode="closest",
-                         legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0}, **_controls(labels))
+                         font={"size": font}, legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0,
+                                                      "font": {"size": font}}, **_controls(labels, font))
+    figure.update_annotations(font_size=font + 2)  # the subplot titles
     figure.update_xaxes(title_text="w1", showgrid=False, range=list(window[0]), constrain="domain", row=1,
                         col=1)
     # equal scales: a valley ten times longer than wide looks ten times longer than wide
     figure.update_yaxes(title_text="w2", showgrid=False, range=list(window[1]), scaleanchor="x", scaleratio=1,
                         row=1, col=1)
-    figure.update_xaxes(title_text="epoch", row=2, col=2)
+    figure.update_xaxes(title_text="epochs done", row=2, col=2)
+    figure.update_xaxes(tickfont_size=font)
+    figure.update_yaxes(tickfont_size=font)
     figure.update_yaxes(type="log", exponentformat="power", dtick=1, row=2, col=2)  # decades only
     return figure

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lrviz.page import figures
+from lrviz.page import editors, figures
 from lrviz.page import widgets as ui
 from lrviz.page.link import share_link
 from lrviz.page.plain_figure import table
@@ -78,7 +78,8 @@ def landscape_section(result: Result) -> None:
         st.info("The loss landscape is drawn for the linear-regression dataset (two weights and a bias).")
         return
     window = landscape.default_window(result)
-    figure = replay_figure(result, window, landscape.trajectories(result), TRUE_WEIGHTS)
+    figure = replay_figure(result, window, landscape.trajectories(result), TRUE_WEIGHTS,
+                           colors=editors.chart_colors(len(result.labels)), present=ui.current_view().present)
     st.plotly_chart(figure, key="replay_chart")
     st.caption("Each line is a run's path through the two weights, step by step, from the shared starting "
                "point; the ellipses are the loss's contours, on equal scales, so a narrow valley looks narrow. "

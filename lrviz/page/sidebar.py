@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lrviz.page import editors, story
 from lrviz.page import widgets as ui
 from lrviz.page.defines import define_boxes, read_pasted
-from lrviz.page.figures import palette
 from lrviz.page.real_run import editor_warnings
 from lrviz.schedules import markup
 from lrviz.schedules.params import RunContext, SpecError
 from lrviz.schedules.registry import REGISTRY
 from lrviz.schedules.schedule import MAX_SPEC_LENGTH, Resolved, reading_notes
 from lrviz.training.experiment import EXPERIMENT_PARAMS, MAX_EPOCHS, MAX_SAMPLES, MAX_SCHEDULES, MAX_STEPS, Experiment
-from lrviz.training.presets import PRESETS
+from lrviz.training.presets import ALL_PRESETS, PRESETS
 
 
 def preset_picker() -> None:
-    def load(name: str) -> None:
-        ui.apply_config(PRESETS[name][1])
-        description = markup.markdown_text(PRESETS[name][0], limit=2000)
-        ui.state()["preset_note"] = f"**{markup.markdown_text(name)}.** {description}"
-
+    by_name = {preset.name: preset for preset in ALL_PRESETS}
+    shown, changed = story.loaded()  # the box says what is loaded; its story stands above the charts
+    placeholder = f"Loaded: {shown.title}{' (changed)' if changed else ''}" if shown else "Load a preset…"
     st.selectbox("Scenarios and presets", list(PRESETS), index=None, key="preset",
-                 on_change=ui.consume, args=("preset", load), placeholder="Load a preset…")
-    if note := ui.state().get("preset_note"):
-        st.caption(note)
+                 on_change=ui.consume, args=("preset", lambda name: story.load(by_name[name])),
+                 placeholder=placeholder)
 
 
 def experiment_section() -> Experiment | None:
@@ -38,14 +35,18 @@ def experiment_section() -> Experiment | None:
     return experiment
 
 
-def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) -> Resolved | None:
+def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str) -> Resolved | None:
     ctx = experiment.context()
     resolved, errors = ui.schedule_of(slot, experiment)
-    label = markup.markdown_text(ui.written_schedule(slot))
-    first = ui.state()["slots"][0]["id"] == slot["id"]
-    with st.expander(label, expanded=first or not resolved,
+    # two lines of the sidebar at most, cut at a word: a pasted lambda made a five-line label cut mid-word
+    label = markup.markdown_text(short_label(str(ui.written_schedule(slot))))
+    if not resolved:
+        editors.keep_open(slot["id"])
+    # keyed and not tracked by the server, the expander is one block whatever its label: Streamlit names a
+    # tracked one by its label too, and a new name redraws it, which took the focus from the slider under the hand
+    with st.expander(label, key=f"editor{slot['id']}", expanded=editors.is_open(slot["id"]),
                      icon=":material/show_chart:" if resolved else ":material/error:"):
-        if color:
+        if resolved:
             st.html(f"<div style='height:4px;border-radius:2px;background:{color}'></div>")
         editor_warnings(resolved, experiment)  # at the top, where the hand is: what does not fit the run
         ui.name_picker(slot, list(REGISTRY))
@@ -62,6 +63,17 @@ def schedule_editor(slot: ui.Slot, experiment: Experiment, color: str | None) ->
         right.button("Remove", key=f"del{slot['id']}", on_click=ui.remove_slot, args=(slot["id"],),
                      icon=":material/delete:", width="stretch")
     return resolved
+
+
+LABEL_CHARS = 64
+
+
+def short_label(text: str) -> str:
+    """A schedule as its editor is labelled: at most LABEL_CHARS characters, cut at a word."""
+    if len(text) <= LABEL_CHARS:
+        return text
+    cut = text[:LABEL_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[LABEL_CHARS // 2:] else cut) + "…"
 
 
 def parts_editor(slot: ui.Slot, contexts: list[RunContext]) -> None:
@@ -84,11 +96,13 @@ def schedules_section(experiment: Experiment | None) -> list[Resolved]:
     if experiment is None:
         st.info("Fix the experiment settings above to edit the schedules.")
         return []
-    resolved, colors = [], palette(len(slots))
+    resolved, colors = [], []
     for slot in list(slots):
-        item = schedule_editor(slot, experiment, colors[len(resolved)] if len(resolved) < len(colors) else None)
-        if item is not None:
+        color = editors.color(slot["id"])
+        if (item := schedule_editor(slot, experiment, color)) is not None:
             resolved.append(item)
+            colors.append(color)
+    editors.remember_colors(colors)
     st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
                  format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
                  on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
@@ -121,6 +135,7 @@ def paste_code_box(experiment: Experiment | None) -> None:
         st.rerun()
     define_boxes()
     if ui.state().get("pasted"):
-        st.code(ui.state()["pasted"], language="python", wrap_lines=True)
+        with st.container(key="pasted_code"):  # its copy button gets a margin of its own (style.py)
+            st.code(ui.state()["pasted"], language="python", wrap_lines=True)
         for note in ui.state().get("pasted_notes", []):  # how the code was read: a branch, the lambda's counter
             st.caption(markup.markdown_text(note, 300))

@@ -5,6 +5,8 @@ STYLE = """<style>
 /* a phone: the open sidebar leaves a third of the screen to the page */
 @media (max-width: 640px) { section[data-testid="stSidebar"] { width: 62vw !important; min-width: 0 !important; } }
 .block-container { padding-top: 2.5rem; }
+/* the pasted code's copy button covered its end */
+.st-key-pasted_code pre { padding-right: 2.75rem !important; }
 /* the open section keeps its height, so switching sections never moves the page under the pointer */
 .st-key-section_body { min-height: 1100px; }
 /* a dropdown wider than its box, which cut "name — what it does" off; a long list is virtualised (its rows are
@@ -16,11 +18,17 @@ STYLE = """<style>
     white-space: normal; font-size: 0.8rem; line-height: 1.05; } }
 </style>"""
 
-# presenting, the legend stays in view while the page scrolls from chart to chart
+# presenting, a projector layout: the app's own intro gives way to the scenario's story, the legend and both
+# charts, all on one 1920×1080 screen; every text of the page is at least 16 px (a rem is 16 px: 1.15rem ≈ 18 px)
 PRESENT_STYLE = """<style>
-[data-testid="stElementContainer"]:has(.lrviz-legend) {
-  position: sticky; top: 3.75rem; z-index: 5; background: white; padding: 0.25rem 0; }
+.st-key-page_intro { display: none; }
+.block-container { padding-top: 3.25rem !important; }
+[data-testid="stMain"] :is(math, p, span, label, button, input, textarea, li, td, th, small, code, summary, a,
+  [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] *, [data-baseweb="select"] *) {
+  font-size: max(1em, 1.15rem) !important; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.15rem !important; }
+[data-testid="stMain"] .lrviz-story h2 { font-size: 2rem !important; }
+[data-testid="stMain"] .lrviz-story p { font-size: 1.45rem !important; }
 </style>"""
 
 # Streamlit drops a query of more than 1,000 parameters or 512 KiB before the script sees it (it only logs a

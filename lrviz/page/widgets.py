@@ -134,6 +134,8 @@ def _on_param(slot_id: int | None, name: str, key: str) -> None:
     # a widget of a slot that is gone (removed, or replaced by a preset) changes nothing
     if (params := _params_of(slot_id)) is not None and key in st.session_state:
         params[name] = st.session_state[key]
+        # the widget keeps its key once set, so the press that set it does not take the focus away
+        state().setdefault("set_keys", {}).setdefault((state()["version"], slot_id, name), key.removesuffix(".exact"))
 
 
 def _on_name(slot_id: int, key: str) -> None:
@@ -354,7 +356,9 @@ def param_input(param: Param, value: Any, ctx: RunContext, key: str, slot_id: in
 
 
 def _key(slot_id: int | None, name: str, given: bool, default: Any) -> str:
-    # untouched parameters follow the run length: their key changes with their default
+    # untouched parameters follow the run length: their key changes with their default (see _on_param)
+    if given and (kept := state().get("set_keys", {}).get((state()["version"], slot_id, name))):
+        return kept
     source = "set" if given else f"auto={default!r}"
     return f"v{state()['version']}.{slot_id if slot_id is not None else 'exp'}.{name}.{source}"
 

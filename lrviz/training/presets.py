@@ -13,6 +13,7 @@ import difflib
 import textwrap
 from dataclasses import dataclass
 
+from lrviz.schedules.library_schedules import LIBRARY_SCHEDULES
 from lrviz.schedules.params import SpecError
 from lrviz.schedules.registry import REGISTRY
 from lrviz.training.config import Config
@@ -29,11 +30,33 @@ NOISY = {"noise": 0.3, "batch_size": 2, "lr": 0.35, "epochs": 15}
 
 
 @dataclass(frozen=True)
+class Claim:
+    """Where a scenario's lesson shows: a note on one schedule's curve, drawn on the chart that carries it."""
+
+    chart: str  # "lr" or "loss"
+    schedule: str  # one of the scenario's schedules, as written there
+    at: str  # "end" (its last epoch), "diverged" (where it diverged), "first drop" (its lr's first fall), "restart"
+    text: str
+
+
+@dataclass(frozen=True)
 class Preset:
     slug: str  # short name for the command line
     name: str
     note: str  # what to look at: two or three sentences, our text (not user input)
     config: Config
+    look: str = ""  # the one line above the charts: what to look at (the note's first sentence if empty)
+    view: tuple[tuple[str, object], ...] = (("loss_view", "raw"), ("log_lr", False), ("log_loss", True))
+    claim: Claim | None = None
+
+    @property
+    def title(self) -> str:
+        title = self.name.removeprefix("Scenario: ")
+        return title[:1].upper() + title[1:]
+
+    @property
+    def line(self) -> str:
+        return self.look or self.note.split(". ")[0].rstrip(".") + "."
 
 
 SCENARIOS: tuple[Preset, ...] = (
@@ -45,13 +68,19 @@ SCENARIOS: tuple[Preset, ...] = (
         "decaying buys nothing here (the 'noise' scenario shows the other side)."),
         Config({"epochs": 20, **VALLEY}, ["Constant()", "ExponentialLR(gamma=0.9)",
                                           "StepLR(step_size=4, gamma=0.5)", "ExponentialLR(gamma=0.7)",
-                                          "CosineAnnealingLR()"])),
+                                          "CosineAnnealingLR()"]),
+        look="Watch ExponentialLR(gamma=0.7): its lr is gone within a few epochs, and its loss stops falling "
+             "about 4× above the constant lr's.",
+        claim=Claim("loss", "ExponentialLR(gamma=0.7)", "end", "lr spent early: stalls ~4× above constant")),
     Preset("noise", "Scenario: noisy labels, never decay and you bounce", (
         "Batch 2, lr 0.35 and label noise 0.3: at a constant lr every step pulls the weights toward two noisy "
         "samples, so they never settle and the loss bounces at 2× the noise floor or more. Any decay "
         "averages the noise out: cosine and the exponential decay end on the floor (σ² = 0.09). SGD's "
         "excess loss grows with lr × noise² / batch size: raise the batch size to see the bounce shrink."),
-        Config(dict(NOISY), ["Constant()", "ExponentialLR(gamma=0.7)", "CosineAnnealingLR()"])),
+        Config(dict(NOISY), ["Constant()", "ExponentialLR(gamma=0.7)", "CosineAnnealingLR()"]),
+        look="Watch the constant lr: it never settles and bounces at 2× the noise floor or more, while every "
+             "decay ends on it.",
+        claim=Claim("loss", "Constant()", "end", "constant lr: still bouncing, ≥ 2× the noise floor")),
     Preset("diverge", "Scenario: an lr above 2/λ_max diverges, a warm-up does not save it", (
         "Gradient descent on this loss is stable only for lr < 2/λ_max ≈ 1 (λ_max: the largest curvature, "
         "of w1 and the bias): at lr 1.2 a constant lr and a fast decay diverge in the first epoch, and a "
@@ -61,20 +90,31 @@ SCENARIOS: tuple[Preset, ...] = (
         "warm-up only delays the divergence."),
         Config({"epochs": 20, "lr": 1.2, **VALLEY},
                ["Constant()", "ExponentialLR(gamma=0.5)", "LinearLR(start_factor=0.1, total_iters=5)",
-                "ConstantLR(factor=0.7, total_iters=20)"])),
+                "ConstantLR(factor=0.7, total_iters=20)"]),
+        look="Watch the warm-up: it trains while its lr is small and diverges the epoch its lr passes "
+             "2/λ_max ≈ 1; only the lr kept at 0.84 trains.",
+        claim=Claim("loss", "LinearLR(start_factor=0.1, total_iters=5)", "diverged",
+                    "warm-up diverges once its lr passes 2/λ_max")),
     Preset("restarts", "Scenario: warm restarts kick the loss back up", (
         "CosineAnnealingWarmRestarts(T_0=5) jumps back to the full lr every 5 epochs: each restart throws "
         "the weights back into the noise and the loss jumps, then the cycle anneals it down again, ending "
         "no lower than one long cosine. In deep networks restarts can move training to a better basin or "
         "give snapshots for an ensemble; a linear model has a single basin, so here they only cost."),
         # batch 1: each restart's full lr kicks hardest
-        Config({**NOISY, "batch_size": 1, "lr": 0.25}, ["CosineAnnealingWarmRestarts(T_0=5)", "CosineAnnealingLR()"])),
+        Config({**NOISY, "batch_size": 1, "lr": 0.25}, ["CosineAnnealingWarmRestarts(T_0=5)", "CosineAnnealingLR()"]),
+        look="Watch the loss at epochs 6 and 11: each restart of the lr kicks it back up, and the restarts end "
+             "no lower than one long cosine.",
+        claim=Claim("loss", "CosineAnnealingWarmRestarts(T_0=5)", "restart", "restart: the loss jumps")),
     Preset("plateau", "Scenario: ReduceLROnPlateau reacting to a real plateau", (
         "On noisy labels a constant lr soon stops improving: the loss bounces on a plateau above the noise "
         "floor. ReduceLROnPlateau(patience=1) watches the loss, halves the lr each time it has not improved "
         "for two epochs (see the lr's steps), and ends at least 2× below the constant lr. It reacts to the "
         "loss, so its steps fall where the noise happens to put them, seed by seed."),
-        Config(dict(NOISY), ["ReduceLROnPlateau(patience=1, factor=0.5)", "Constant()"])),
+        Config(dict(NOISY), ["ReduceLROnPlateau(patience=1, factor=0.5)", "Constant()"]),
+        look="Watch ReduceLROnPlateau's lr: it halves after two epochs without a new best loss, and ends at least "
+             "2× below the constant lr.",
+        claim=Claim("lr", "ReduceLROnPlateau(patience=1, factor=0.5)", "first drop",
+                    "halved: two epochs without a new best")),
 )
 
 SOURCE_PRESETS: tuple[Preset, ...] = (
@@ -82,7 +122,10 @@ SOURCE_PRESETS: tuple[Preset, ...] = (
         "The PyTorch tutorial's three runs: 10 epochs of SGD at lr 0.1 on its linear data. Every schedule "
         "reaches the noise floor within the first epoch, so the raw losses barely differ: switch the loss "
         "view to 'above optimum' to see what is left."),
-        Config({"epochs": 10}, list(TUTORIAL.values()))),
+        Config({"epochs": 10}, list(TUTORIAL.values())),
+        look="Every schedule reaches the noise floor in the first epoch: the loss shown is what is left above "
+             "the optimum.",
+        view=(("loss_view", "above optimum"), ("log_lr", False), ("log_loss", True))),
     Preset("tutorial-exponential", "Tutorial: ExponentialLR(gamma=0.9)",
            "The tutorial's exponential decay; it prints 0.0900, 0.0810, … after each epoch.",
            Config({"epochs": 10}, [TUTORIAL["exponential"]])),
@@ -114,8 +157,13 @@ SOURCE_PRESETS: tuple[Preset, ...] = (
         Config({"epochs": 20, "step_per": "batch"},
                ["WarmupCosine()", "WarmupStableDecay()", "InverseSqrt()", "OneCycleLR()"])),
     Preset("all", "Every scheduler with its defaults",
-           "All registry entries side by side on the tutorial's experiment (50 epochs).",
-           Config({"epochs": 50}, [f"{name}()" for name in REGISTRY])),
+           "Every torch class, recipe and transformers helper side by side on the tutorial's experiment (50 epochs); "
+           "the schedules of timm, Keras, optax and fastai are the next preset (one comparison holds 32).",
+           Config({"epochs": 50}, [f"{name}()" for name, spec in REGISTRY.items() if spec not in LIBRARY_SCHEDULES])),
+    Preset("libraries", "Other libraries' schedules with their defaults",
+           "timm's, Keras's and optax's and fastai's own formulas, as lrviz reads them from pasted code, side by side "
+           "with torch's CosineAnnealingLR on the tutorial's experiment (50 epochs).",
+           Config({"epochs": 50}, ["CosineAnnealingLR()", *(f"{spec.name}()" for spec in LIBRARY_SCHEDULES)])),
 )
 
 ALL_PRESETS = SCENARIOS + SOURCE_PRESETS
