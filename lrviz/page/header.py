@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lrviz.page import lesson
 from lrviz.page import widgets as ui
 from lrviz.page.style import DROPPED_LINK_CHECK, STYLE
 from lrviz.schedules import markup
@@ -35,8 +36,9 @@ def header() -> None:
         # a frame of its own: only a script can compare the address the browser opened with what the server saw
         st.iframe(DROPPED_LINK_CHECK, height=1)
     st.title("lrviz · learning-rate schedules, really trained")
-    st.markdown(INTRO)
-    with st.expander("How to read the charts"):
-        st.markdown(HOW_TO_READ)
+    if lesson.shown("intro"):
+        st.markdown(INTRO)
+        with st.expander("How to read the charts"):
+            st.markdown(HOW_TO_READ)
     for notice in ui.state().pop("notices", []):
         st.warning(f"Not loaded: {markup.markdown_text(notice, 400)}", icon=":material/warning:")

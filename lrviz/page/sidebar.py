@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lrviz.page import lesson
 from lrviz.page import widgets as ui
 from lrviz.page.figures import palette
 from lrviz.schedules import markup
@@ -86,10 +87,11 @@ def schedules_section(experiment: Experiment | None) -> list[Resolved]:
         item = schedule_editor(slot, experiment, colors[len(resolved)] if len(resolved) < len(colors) else None)
         if item is not None:
             resolved.append(item)
-    st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
-                 format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
-                 on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
-                 disabled=len(slots) >= MAX_SCHEDULES)
+    if lesson.shown("add"):
+        st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
+                     format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
+                     on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
+                     disabled=len(slots) >= MAX_SCHEDULES)
     st.caption(f"Limits: {MAX_SCHEDULES} schedules, {MAX_EPOCHS:,} epochs, {MAX_SAMPLES:,} samples, "
                f"{MAX_STEPS:,} steps per run.")
     return resolved
