@@ -21,7 +21,7 @@ from lrviz.page.link import lesson_link, link_to
 from lrviz.page.view import SECTIONS, View
 from lrviz.schedules import markup
 from lrviz.schedules.params import SpecError
-from lrviz.training.config import Config, to_query
+from lrviz.training.config import Config, to_json, to_query
 from lrviz.training.presets import ALL_PRESETS
 from lrviz.training.results import Result
 
@@ -207,7 +207,7 @@ def _own_pages(config: Config, view: View, note: str) -> list[dict]:
     title = st.text_input("Step title, for this page as a step of its own", max_chars=MAX_TITLE, key="lb_title")
     columns = st.columns(2)
     page = {"title": title or f"Step {len(pages) + 1}", "note": clean_note(note)[0],
-            "experiment": config.experiment, "schedules": list(config.schedules),
+            "experiment": json.loads(to_json(config))["experiment"], "schedules": list(config.schedules),
             "view": replace(view, present=False).to_query()}
     columns[0].button("Add this page as a step", on_click=pages.append, args=(page,), icon=":material/add:",
                       key="lb_add")
