@@ -45,7 +45,8 @@ else:
     lesson.prediction(result)
 config = current_config(experiment, resolved)
 
-section = section_switcher(lesson.sections()) if lesson.sections() else None
+shown_sections = lesson.sections()
+section = section_switcher(shown_sections) if shown_sections else None
 # only the open section is computed: the landscape and the range test cost more than a slider move should
 with st.container(key="section_body"):
     if section == SECTIONS["how"] and result is not None:

@@ -194,15 +194,17 @@ def test_the_builder_makes_the_link_it_shows():
 def test_the_builder_collects_this_page_as_steps_of_its_own():
     app = open_link({**SMALL, "tab": "export", "log_lr": "1"})
     app.text_input(key="lb_title").input("Two decays").run()
-    app.text_area(key="lb_note").input("Which decays faster?").run()
+    app.text_input(key="lb_step_note").input("Which decays faster?").run()
     app.button(key="lb_add").click().run()
+    app.multiselect(key="lb_steps").select("diverge").run()
     link = app.code[-1].value
     query = {key: values[0] for key, values in parse_qs(urlsplit(link).query).items()}
-    assert query["lesson"].startswith("json:")
+    assert query["lesson"].startswith("json:") and "tab" not in query  # the lesson opens on its charts
     opened = open_link(query)
     assert not opened.exception and not opened.warning
-    (step,) = lesson_of(opened).steps()
+    step, scenario = lesson_of(opened).steps()
     assert (step.title, step.note) == ("Two decays", "Which decays faster?")
+    assert scenario.config == find("diverge").config
     assert opened.session_state["lrviz"]["experiment"] == {"epochs": 6} and opened.session_state["log_lr"] is True
     assert shown_text(note_texts(opened, "step_note")[0]) == "Which decays faster?"
 

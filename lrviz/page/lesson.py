@@ -58,6 +58,8 @@ def sections() -> list[str]:
     labels = [label for key, label in SECTIONS.items() if key in plan.SECTION_PARTS and shown(key)]
     if labels and st.session_state.get("section") not in labels:
         st.session_state["section"] = labels[0]
+    if not labels:  # the sections' room (kept so that switching never moves the page) is not needed
+        st.html("<style>.st-key-section_body { min-height: 0; }</style>")
     return labels
 
 
@@ -152,13 +154,13 @@ def prediction(result: Result) -> None:
     real = list(figures.summary(result)["schedule"])
     rows = [{"rank": rank, "predicted": markup.markdown_text(short[predicted[rank - 1]]) if rank <= len(predicted)
              else "—", "real": markup.markdown_text(short[name]),
-             "": "✓" if rank <= len(predicted) and predicted[rank - 1] == name else ""}
+             "match": "✓" if rank <= len(predicted) and predicted[rank - 1] == name else ""}
             for rank, name in enumerate(real, start=1)]  # fmt: skip
-    right = sum(row[""] == "✓" for row in rows)
+    right = sum(row["match"] == "✓" for row in rows)
     st.markdown(f"**Your prediction beside the real ranking** (lowest final loss first): {right} of {len(real)} "
                 "in the right place.")
     with st.container(key="prediction"):
-        st.table(rows, hide_index=True)
+        st.table(rows, hide_index=True, width="content")
 
 
 # ---- the builder, in Export & share ----------------------------------------------------------------
@@ -168,13 +170,13 @@ def _scenario_name(slug: str) -> str:
 
 
 def builder(config: Config, view: View) -> None:
-    """"Make a lesson link": a note, the parts to hide, predict first, and steps (scenarios, or this page's
-    own pages added one by one); shows the link to copy and the lesson file."""
+    """"Make a lesson link": a note, the parts to hide, predict first, and steps (scenarios, and this page's
+    own pages added one by one); shows the link to copy, and the lesson file when it has pages of its own."""
     st.markdown("**Make a lesson link**: a note for the class, the parts of the page to hide, the loss held "
                 "back until the class has predicted it, and several steps.")
     link = lesson_link()
     with st.container(border=True, key="lesson_builder"):
-        note = st.text_area("Note for the class, above the charts (plain text: no links, no images)",
+        note = st.text_area("Note for the class, above the charts on every step (plain text: no links, no images)",
                             value=link.note, max_chars=MAX_NOTE, key="lb_note", height=100)
         hide = st.multiselect("Hide these parts of the page", list(HIDEABLE), default=list(link.hide),
                               format_func=lambda name: f"{name}: {HIDEABLE[name]}", key="lb_hide")
@@ -182,40 +184,49 @@ def builder(config: Config, view: View) -> None:
         predict = columns[0].toggle("Predict first: the loss waits behind 'Reveal the loss'",
                                     value=not link.reveal, key="lb_predict")
         present = columns[1].toggle("Presentation mode", value=view.present, key="lb_present")
-        slugs = st.multiselect("Steps: scenarios in the order to show them (none: this page)",
+        pages = _own_pages(config, view)
+        slugs = st.multiselect("Steps: scenarios in the order to show them, after the pages added above "
+                               "(none, and no page added: the lesson is this page)",
                                [preset.slug for preset in ALL_PRESETS], format_func=_scenario_name, key="lb_steps")
-        pages = _own_pages(config, view, note)
-    lesson = plan.pack({"lrviz_lesson": 1, "steps": pages}) if pages else plan.read_lesson(",".join(slugs))[0]
-    built = LessonLink(note=clean_note(note)[0] if not pages else "", reveal=not predict,
+    steps = pages + [{"preset": slug} for slug in slugs]
+    lesson = plan.pack({"lrviz_lesson": 1, "steps": steps}) if pages else plan.read_lesson(",".join(slugs))[0]
+    built = LessonLink(note=clean_note(note)[0], reveal=not predict,
                        hide=tuple(name for name in HIDEABLE if name in hide), lesson=lesson)
-    own = {**to_query(config), **replace(view, present=present).to_query()} if not lesson else (
-        {"present": "1"} if present else {})
+    if lesson:  # each step brings its own page
+        own = {"present": "1"} if present else {}
+    else:  # the lesson opens on the charts, not on this builder
+        own = {**to_query(config), **replace(view, present=present, section=View().section).to_query()}
     url = link_to({**own, **built.to_query()})
+    st.markdown("The lesson's link, to copy:")
     st.code(url, language=None, wrap_lines=True)
-    st.link_button("Open the lesson in a new tab", url, icon=":material/open_in_new:")
+    columns = st.columns(2)
+    columns[0].link_button("Open the lesson in a new tab", url, icon=":material/open_in_new:")
     if pages:
-        body = {"lrviz_lesson": 1, "steps": pages, "hide": list(built.hide), "reveal": built.reveal}
-        st.download_button("Lesson file (JSON)", json.dumps(body, indent=2, ensure_ascii=False),
-                           file_name="lrviz-lesson.json", mime="application/json", on_click="ignore",
-                           icon=":material/school:", key="lesson_json")
+        body = {"lrviz_lesson": 1, "steps": steps, "note": built.note, "hide": list(built.hide),
+                "reveal": built.reveal}
+        columns[1].download_button("Lesson file (JSON)", json.dumps(body, indent=2, ensure_ascii=False),
+                                   file_name="lrviz-lesson.json", mime="application/json", on_click="ignore",
+                                   icon=":material/school:", key="lesson_json")
     lesson_loader()
 
 
-def _own_pages(config: Config, view: View, note: str) -> list[dict]:
-    """The pages a teacher collects: this page as it is now (its note with it), one step at a time."""
+def _own_pages(config: Config, view: View) -> list[dict]:
+    """The pages a teacher collects: this page as it is now, with a title and a note of its own."""
     pages = ui.state().setdefault("lesson_pages", [])
-    title = st.text_input("Step title, for this page as a step of its own", max_chars=MAX_TITLE, key="lb_title")
-    columns = st.columns(2)
+    columns = st.columns([1, 2])
+    title = columns[0].text_input("Title of this page as a step", max_chars=MAX_TITLE, key="lb_title")
+    note = columns[1].text_input("Its own note", max_chars=MAX_NOTE, key="lb_step_note")
     page = {"title": title or f"Step {len(pages) + 1}", "note": clean_note(note)[0],
             "experiment": json.loads(to_json(config))["experiment"], "schedules": list(config.schedules),
-            "view": replace(view, present=False).to_query()}
+            "view": replace(view, present=False, section=View().section).to_query()}
+    columns = st.columns(2)
     columns[0].button("Add this page as a step", on_click=pages.append, args=(page,), icon=":material/add:",
                       key="lb_add")
-    columns[1].button("Clear the steps", on_click=pages.clear, disabled=not pages, icon=":material/delete:",
+    columns[1].button("Clear the pages", on_click=pages.clear, disabled=not pages, icon=":material/delete:",
                       key="lb_clear")
     if pages:
-        st.caption("Own steps (the note goes with each step): " + "; ".join(
-            f"{number}. {markup.markdown_text(page['title'], MAX_TITLE)}" for number, page in enumerate(pages, 1)))
+        st.caption("Pages added: " + "; ".join(f"{number}. {markup.markdown_text(page['title'], MAX_TITLE)}"
+                                               for number, page in enumerate(pages, 1)))
     return list(pages)
 
 
