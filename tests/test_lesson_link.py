@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -180,3 +182,14 @@ def test_a_lesson_file_brings_its_settings_and_refuses_what_is_no_lesson():
 
 def test_unpack_reads_what_pack_wrote():
     assert unpack(pack(FILE)) == json.loads(json.dumps(FILE, sort_keys=True))
+
+
+def test_the_lesson_file_in_the_teaching_guide_loads_whole():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "teaching.md").read_text()
+    (body,) = re.findall(r"^```json\n(.*?)^```", text, re.M | re.S)
+    settings_, steps, dropped = read_file(body)
+    link, more = from_query(as_query(settings_))
+    assert dropped == [] and more == []
+    assert [step.title for step in steps] == ["Decay too early", "Two step decays"]
+    assert (link.hide, link.reveal, link.note) == (("experiment", "paste"), False, "Predict first, then reveal.")
+    assert steps[1].config == Config({"epochs": 12}, ["StepLR(step_size=3)", "StepLR(step_size=6)"])
