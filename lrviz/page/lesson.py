@@ -134,6 +134,8 @@ def reveal_gate(place: Any, result: Result) -> bool:
     labels = figures.legend_labels(result)
     digest = hashlib.sha1("\n".join(result.labels).encode()).hexdigest()[:10]  # other schedules: a new ranking
     key = f"predict.{lesson_link().step}.{digest}"
+    if st.session_state.get("present"):  # read from the back of the room, like the charts
+        st.html("<style>.st-key-reveal_gate p, .st-key-reveal_gate input { font-size: 1.3rem !important; }</style>")
     with place.container(key="reveal_gate", border=True):
         st.markdown("**The loss is hidden until you reveal it.** Which schedule will end with the lowest "
                     "training loss, and which the highest?")

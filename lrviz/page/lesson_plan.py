@@ -108,7 +108,8 @@ def read_lesson(text: str) -> tuple[str, tuple[Step, ...], tuple[str, ...]]:
 
 def _preset_step(slug: str, title: str = "", note: str = "") -> Step:
     preset = find(slug)
-    return Step(title or preset.name.removeprefix("Scenario: "), note, preset.config, {}, preset.note)
+    name = preset.name.removeprefix("Scenario: ")
+    return Step(title or name[:1].upper() + name[1:], note, preset.config, {}, preset.note)
 
 
 def pack(body: dict[str, Any]) -> str:
