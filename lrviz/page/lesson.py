@@ -21,7 +21,9 @@ from lrviz.page.link import lesson_link, link_to
 from lrviz.page.view import SECTIONS, View
 from lrviz.schedules import markup
 from lrviz.schedules.params import SpecError
+from lrviz.schedules.schedule import Resolved
 from lrviz.training.config import Config, to_json, to_query
+from lrviz.training.experiment import Experiment
 from lrviz.training.presets import ALL_PRESETS
 from lrviz.training.results import Result
 
@@ -41,12 +43,12 @@ def sidebar() -> Any:
     return st.sidebar if shown("sidebar") else contextlib.nullcontext()
 
 
-def experiment() -> Any:
+def experiment() -> Experiment | None:
     """The experiment, its box hidden: the settings the link set, without a widget."""
     return ui.experiment_of()[0]
 
 
-def schedules(experiment: Any) -> list:
+def schedules(experiment: Experiment | None) -> list[Resolved]:
     """The schedules, their editors hidden: those of the link that are valid, without a widget."""
     if experiment is None:
         return []
@@ -245,6 +247,8 @@ def lesson_loader() -> None:
         return
     link, more = plan.from_query({key: [value] for key, value in settings.items()})
     ui.state()["lesson_link"] = link
+    for done in ("revealed", "predictions"):  # another lesson: its steps have not been revealed yet
+        ui.state().pop(done, None)
     open_step(0)
     ui.state()["notices"] = dropped + more
     st.rerun()

@@ -200,9 +200,8 @@ def _read_step(item: Any) -> tuple[Step, dict[str, Any], list[str]]:
     notices += view_dropped
     canonical: dict[str, Any] = {"title": title, "note": note, "view": view.to_query()}
     if "preset" in item:
-        step = _preset_step(find(str(item["preset"])[:60]).slug, title, note)
         canonical["preset"] = find(str(item["preset"])[:60]).slug
-        return Step(step.title, note, step.config, view.to_query(), step.after), canonical, notices
+        return replace(_preset_step(canonical["preset"], title, note), view=view.to_query()), canonical, notices
     config, config_dropped = from_json(json.dumps({"experiment": item.get("experiment", {}),
                                                    "schedules": item.get("schedules", [])}))
     notices += config_dropped
