@@ -3,8 +3,10 @@ page, the loss appears only when revealed, and the address bar is the step's sha
 
 from __future__ import annotations
 
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -115,4 +117,22 @@ def test_next_keeps_the_address_bar_a_link_to_the_step(server, browser):
     settle(shared)
     assert shared.get_by_text("Step 2 of 3").count() == 1 and shared.get_by_text("Three scenarios").count() == 1
     assert parse_qs(urlsplit(shared.url).query) == query
+    page.context.close()
+
+
+def test_a_lesson_file_opened_in_the_page_starts_its_first_step(server, browser, tmp_path):
+    text = (Path(__file__).resolve().parent.parent / "docs" / "teaching.md").read_text()
+    (body,) = re.findall(r"^```json\n(.*?)^```", text, re.M | re.S)
+    lesson_file = tmp_path / "lesson.json"
+    lesson_file.write_text(body)
+    page = open_page(browser, server, [*SMALL, ("tab", "export")])
+    page.locator('[data-testid="stFileUploader"]').filter(has_text="Open a lesson file").locator(
+        'input[type="file"]').set_input_files(str(lesson_file))
+    settle(page)
+    page.wait_for_function("() => location.search.includes('lesson=json')", timeout=30_000)
+    assert page.get_by_text("Step 1 of 2").count() == 1
+    assert page.get_by_text("Which schedule has spent its lr first?").count() == 1
+    assert page.get_by_role("button", name="Reveal the loss").count() == 1  # the file's "reveal": false
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["hide"] == ["experiment,paste"] and query["note"] == ["Predict first, then reveal."]
     page.context.close()

@@ -236,14 +236,20 @@ def _own_pages(config: Config, view: View) -> list[dict]:
 
 def lesson_loader() -> None:
     """Open a lesson file (the builder's download, or one written by hand): its first step, its settings."""
-    upload = st.file_uploader("Open a lesson file (JSON)", type=["json"], key="lesson_upload")
-    if upload is None or ui.state().get("lesson_upload_id") == upload.file_id:
+    st.file_uploader("Open a lesson file (JSON)", type=["json"], key="lesson_upload", on_change=_open_lesson_file)
+    if error := ui.state().pop("lesson_error", None):
+        st.error(markup.markdown_text(error, 400), icon=":material/error:")
+
+
+def _open_lesson_file() -> None:
+    # a callback: the step's view sets widgets, which only a callback (before they are drawn) may do
+    upload = st.session_state.get("lesson_upload")
+    if upload is None:
         return
-    ui.state()["lesson_upload_id"] = upload.file_id
     try:
         settings, _, dropped = plan.read_file(upload.getvalue())
     except SpecError as error:
-        st.error(markup.markdown_text(error, 400), icon=":material/error:")
+        ui.state()["lesson_error"] = str(error)
         return
     link, more = plan.from_query({key: [value] for key, value in settings.items()})
     ui.state()["lesson_link"] = link
@@ -251,4 +257,3 @@ def lesson_loader() -> None:
         ui.state().pop(done, None)
     open_step(0)
     ui.state()["notices"] = dropped + more
-    st.rerun()
