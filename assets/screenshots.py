@@ -25,12 +25,20 @@ REPLAY = "?epochs=12&s=ExponentialLR(gamma%3D0.9)&s=Constant()&s=OneCycleLR()&s=
 # a prepared link to the landing scenario, as a lecturer opens it: presentation mode, the sidebar closed
 PRESENT = "?" + urlencode(to_query(SCENARIOS[0].config), doseq=True) + "&present=1"
 PHONE = {"is_mobile": True, "has_touch": True}
+# the lesson link of docs/teaching.md, presenting
+LESSON = "?" + urlencode({
+    "lesson": "valley,noise,diverge", "reveal": "0", "hide": "presets,experiment,add,paste,export",
+    "note": "Which schedule ends with the lowest loss? And the highest? Rank them in Predict, then press "
+            "Reveal the loss.",
+    "present": "1",
+})
 SHOTS = {  # file -> (query, viewport width, height, what to do first, the part of the page to photograph)
     "app.png": ("", 1920, 1080, None, None),
     "app-present.png": (PRESENT, 1920, 1080, None, None),
     "app-phone.png": ("", 390, 844, "charts", None),
     "landscape.png": (REPLAY, 1400, 2400, "Landscape & replay", ".st-key-section_body"),
     "range-test.png": ("", 1400, 2400, "LR range test", ".st-key-section_body"),
+    "lesson-present.png": (LESSON, 1920, 1080, "lesson", None),
 }
 # each scenario: its charts, its table and its landscape with the paths, on one page
 SHOTS.update({f"scenario-{preset.slug}.png": ("?" + urlencode(to_query(preset.config), doseq=True), 1400, 1900,
@@ -60,7 +68,10 @@ def shoot(browser, url: str, name: str) -> None:
     page = context.new_page()
     page.goto(f"{url}/{query}")
     settle(page)
-    if action == "charts":
+    if action == "lesson":  # presenting (present=1 in its link), the step and the note at the top of the screen
+        page.locator(".st-key-lesson_steps").evaluate("""bar => {
+            bar.closest('[data-testid="stMain"]').scrollTop += bar.getBoundingClientRect().top - 70; }""")
+    elif action == "charts":
         to_charts(page)
     elif action:
         page.get_by_text(action, exact=True).first.click()

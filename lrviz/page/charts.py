@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lrviz.page import editors, figures
+from lrviz.page import editors, figures, lesson
 from lrviz.page import widgets as ui
 from lrviz.page.legend import legend_html
 from lrviz.page.plain_figure import frozen
@@ -103,13 +103,16 @@ def charts(result: Result, scenario: Preset | None = None) -> None:
     left.plotly_chart(frozen(figures.lr_figure, result, per, log_lr, present, colors=colors,
                              claim=_claim(result, scenario, "lr"), focus=focus), key="lr_chart",
                       config=figures.PLOTLY_CONFIG)
-    right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
-                              present=present, colors=colors, claim=_claim(result, scenario, "loss"),
-                              focus=focus),
-                       key="loss_chart", config=figures.PLOTLY_CONFIG)
+    if lesson.reveal_gate(right, result):  # a lesson may hold the loss back while the class predicts it
+        right.plotly_chart(frozen(figures.loss_figure, result, per, log_loss, excess=view == "above optimum",
+                                  present=present, colors=colors, claim=_claim(result, scenario, "loss"),
+                                  focus=focus),
+                           key="loss_chart", config=figures.PLOTLY_CONFIG)
     if momentum := frozen(figures.momentum_figure, result, per, present, colors=colors):
         (st.container() if present else st.columns(2)[0]).plotly_chart(momentum, key="momentum_chart",
                                                                         config=figures.PLOTLY_CONFIG)
+    if not lesson.revealed():  # the results table tells the answer too
+        return
     if present:  # a table of text scales with the page; the data grid's small print does not
         summary = figures.summary_table(result)
         st.table(summary.assign(schedule=summary["schedule"].map(markup.markdown_text)), hide_index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lrviz.page import lesson
 from lrviz.page import widgets as ui
 from lrviz.page.style import DROPPED_LINK_CHECK, STYLE
 from lrviz.schedules import markup
@@ -38,9 +39,10 @@ def header() -> None:
         st.iframe(DROPPED_LINK_CHECK, height=1)
     with st.container(key="page_intro"):  # presentation mode hides it: the room needs the scenario, not the app
         st.title("lrviz · learning-rate schedules, really trained")
-        st.markdown(INTRO)
-        with st.expander("How to read the charts"):
-            st.markdown(HOW_TO_READ)
+        if lesson.shown("intro"):
+            st.markdown(INTRO)
+            with st.expander("How to read the charts"):
+                st.markdown(HOW_TO_READ)
     notices = ui.state().pop("notices", [])
     for notice in notices[:MAX_NOTICES]:
         st.warning(f"Not loaded: {markup.markdown_text(notice, 400)}", icon=":material/warning:")

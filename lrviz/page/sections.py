@@ -36,11 +36,13 @@ def runnable_script(schedule_text: str, experiment: Experiment) -> str:
     return script(schedule_text, experiment)
 
 
-def section_switcher() -> str:
+def section_switcher(labels: list[str] | None = None) -> str:
     """Buttons, not tabs: a section opens when the button is released, and the section's body keeps
-    a minimum height, so the page does not move under the pointer while a person clicks."""
-    return st.segmented_control("Section", list(SECTIONS.values()), key="section", label_visibility="collapsed",
-                                width="stretch") or SECTIONS["how"]
+    a minimum height, so the page does not move under the pointer while a person clicks. `labels`: the
+    sections shown (a lesson may hide some)."""
+    labels = labels or list(SECTIONS.values())
+    return st.segmented_control("Section", labels, key="section", label_visibility="collapsed",
+                                width="stretch") or labels[0]
 
 
 def teaching(result: Result) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lrviz.page import editors, story
+from lrviz.page import editors, lesson, story
 from lrviz.page import widgets as ui
 from lrviz.page.defines import define_boxes, read_pasted
 from lrviz.page.real_run import editor_warnings
@@ -103,10 +103,11 @@ def schedules_section(experiment: Experiment | None) -> list[Resolved]:
             resolved.append(item)
             colors.append(color)
     editors.remember_colors(colors)
-    st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
-                 format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
-                 on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
-                 disabled=len(slots) >= MAX_SCHEDULES)
+    if lesson.shown("add"):
+        st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
+                     format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",
+                     on_change=ui.consume, args=("add_schedule", lambda name: ui.add_schedule(f"{name}()")),
+                     disabled=len(slots) >= MAX_SCHEDULES)
     st.caption(f"Limits: {MAX_SCHEDULES} schedules, {MAX_EPOCHS:,} epochs, {MAX_SAMPLES:,} samples, "
                f"{MAX_STEPS:,} steps per run.")
     return resolved
