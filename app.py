@@ -63,7 +63,7 @@ with st.container(key="section_body"):
         landscape_section(result)
     elif section == SECTIONS["range"] and experiment is not None:
         range_test_section(experiment)
-    elif section == SECTIONS["sweep"] and result is not None:
+    elif section == SECTIONS["sweep"] and result is not None and lesson.loss_shown_in(section):
         sweep_section(resolved, experiment)
     elif section == SECTIONS["export"]:
         if result is not None:

@@ -93,13 +93,14 @@ def _present(app: AppTest, part: str) -> bool:
     if part == "sections":
         return bool(sections)
     label = {"how": "How it works", "landscape": "Landscape & replay", "range": "LR range test",
-             "export": "Export & share"}[part]  # fmt: skip
+             "sweep": "Sweep & scrub", "export": "Export & share"}[part]  # fmt: skip
     return bool(sections) and label in sections[0].options
 
 
 @pytest.mark.parametrize("part", list(HIDEABLE))
 def test_a_hidden_part_is_not_built(part):
-    tab = {"how": "how", "landscape": "landscape", "range": "range", "export": "export"}.get(part, "export")
+    tab = {"how": "how", "landscape": "landscape", "range": "range", "sweep": "sweep",
+           "export": "export"}.get(part, "export")
     shown = open_link({**SMALL, "tab": tab})
     assert _present(shown, part)  # the probe sees the part when it is there
     hidden = open_link({**SMALL, "tab": tab, "hide": part})

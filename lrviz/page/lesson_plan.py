@@ -47,10 +47,11 @@ HIDEABLE = {
     "how": "the 'How it works' section",
     "landscape": "the 'Landscape & replay' section",
     "range": "the 'LR range test' section",
+    "sweep": "the 'Sweep & scrub' section",
     "export": "the 'Export & share' section, with the lesson builder",
 }
 SIDEBAR_PARTS = ("presets", "experiment", "schedules", "add", "paste")
-SECTION_PARTS = ("how", "landscape", "range", "export")  # the keys of view.SECTIONS
+SECTION_PARTS = ("how", "landscape", "range", "sweep", "export")  # the keys of view.SECTIONS
 _SWITCH = {"1": True, "true": True, "0": False, "false": False}
 
 
