@@ -10,9 +10,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from snippets import SNIPPETS, classify, header
 
-# read wrongly today, by parts of the reader the `read` branch rewrites (method bodies, wrappers): kept visible
-STATEMENTS = {"biobert_polynomial_in_def.py": "a one-line def is read as a lambda, not as the call it returns",
-              "project_warmup_wrapper.py": "a project's own warm-up wrapper around a scheduler is dropped"}
 PATHS = sorted(SNIPPETS.glob("*.py"))
 
 
@@ -24,8 +21,7 @@ def test_there_are_twenty_snippets_each_naming_its_source():
         assert fields["expect"] in ("accept", "refuse")
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.name, marks=[pytest.mark.xfail(reason=STATEMENTS[p.name])]
-                                               if p.name in STATEMENTS else []) for p in PATHS])
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.name)
 def test_snippet_is_read_to_the_librarys_lr_or_refused_clearly(path):
     kind, why = classify(path)
     assert kind in ("equal", "refused"), why

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import math
 import numbers
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mul
                ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b}
 _NUMBER_FUNCTIONS = {"int": int, "float": float, "round": round, "abs": abs, "min": min, "max": max,
                      "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "exp": math.exp, "log": math.log}
+_WRAPPER = re.compile(r"(?i)lr|sched|warm")  # a call named like a scheduler: one that wraps a scheduler is one
 MATH_MODULES = ("math", "np", "numpy")
 OPTIMIZERS = {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop",
               "LBFGS", "SparseAdam", "Adafactor"}
@@ -231,7 +233,20 @@ class ValueReader:
                 else:
                     return self.bounded(result, node, schedule, param)
         self.refuse_misspelt(path, alone)
+        self.refuse_wrapper(name, node)
         return Unknown(ast.unparse(node))
+
+    def refuse_wrapper(self, name: str, node: ast.Call) -> None:
+        """A scheduler of the project's own wrapping one read above (`Warmup_LR(..., after_scheduler=cosine)`,
+        `GradualWarmupScheduler`): drawing the inner one alone would drop the warm-up without a word."""
+        if not _WRAPPER.search(name):
+            return
+        for argument in (*node.args, *(keyword.value for keyword in node.keywords)):
+            inner = self.names.get(ast.unparse(argument)) if isinstance(argument, ast.Name | ast.Attribute) else None
+            if isinstance(inner, Built):
+                raise self.fail(f"{shorten(name, 40)}(...) wraps {inner.name}: {shorten(name, 40)} is not a scheduler "
+                                "lrviz reads (a project's own?), and the schedule it makes is not the inner one "
+                                f"alone; paste the schedule it builds as torch's schedulers (e.g. SequentialLR)")
 
     def as_lambda(self, node: ast.Lambda, param: str, schedule: str | None = None) -> Lambda:
         """A lambda of one argument (the scheduler's step counter) as a formula in t, that counter."""
