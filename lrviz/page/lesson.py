@@ -27,9 +27,10 @@ from lrviz.training.experiment import Experiment
 from lrviz.training.presets import ALL_PRESETS
 from lrviz.training.results import Result
 
+# as specific as presentation mode's floor for every text (style.PRESENT_STYLE), which would otherwise shrink it
 NOTE_STYLE = """<style>
-.st-key-lesson_note p, .st-key-step_note p { font-size: %s; line-height: 1.45; }
-.st-key-lesson_steps p { font-size: %s; margin: 0; }
+[data-testid="stMain"] :is(.st-key-lesson_note, .st-key-step_note) p { font-size: %s !important; line-height: 1.45; }
+[data-testid="stMain"] .st-key-lesson_steps p { font-size: %s !important; margin: 0; }
 </style>"""
 
 
