@@ -82,7 +82,8 @@ def test_configuration_file_loads_back(server, page, tmp_path):
     saved.write_text(to_json(config))
     open_page(page, server)
     page.get_by_role("radio", name="Export & share").click()
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(saved))
+    page.locator('[data-testid="stFileUploader"]').filter(has_text="Load a configuration").locator(
+        'input[type="file"]').set_input_files(str(saved))
     settle(page)
     page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
         .some(p => p.data && p.data.some(t => t.legendgroup === 'ConstantLR(factor=0.5)'))""", timeout=60_000)
