@@ -40,12 +40,17 @@ class PageModel:
     config: Config
     slots: list[Schedule] = field(default_factory=list)
     view: View = field(default_factory=View)
+    colors: list[int] = field(default_factory=list)  # each slot's palette index: it keeps it (editors.py)
 
     @classmethod
     def of(cls, config: Config) -> PageModel:
         model = cls(config)
         model.slots = [model._complete(parse(text)) for text in config.schedules]
+        model.colors = list(range(len(model.slots)))
         return model
+
+    def _free_color(self) -> int:
+        return next(k for k in range(len(self.colors) + 1) if k not in self.colors)
 
     @property
     def ctx(self) -> RunContext:
@@ -63,17 +68,21 @@ class PageModel:
     def preset(self, name: str) -> None:
         self.config = PRESETS[name][1]
         self.slots = [self._complete(parse(text)) for text in self.config.schedules]
+        self.colors = list(range(len(self.slots)))
         # a preset sets the view it was written for (its loss view and log switches)
         self.view = replace(self.view, **dict(next(p for p in ALL_PRESETS if p.name == name).view))
 
     def add(self, name: str) -> None:
         self.slots.append(self._complete(parse(f"{name}()")))
+        self.colors.append(self._free_color())
 
     def duplicate(self, index: int) -> None:
         self.slots.insert(index + 1, self.slots[index])
+        self.colors.insert(index + 1, self._free_color())
 
     def remove(self, index: int) -> None:
         del self.slots[index]
+        del self.colors[index]
 
     def add_part(self, index: int) -> None:
         slot = self.slots[index]
@@ -88,22 +97,32 @@ class PageModel:
         self.slots[index] = _ordered(slot.name, {**slot.given, name: value}, slot.children)
 
     def reopen(self) -> None:
-        """A link holds the schedules that are drawn: one being corrected is not in it."""
-        self.slots = [self._complete(parse(text)) for text in self.drawn()]
+        """A link holds the schedules that are drawn, with their colours: one being corrected is not in it."""
+        self.slots, self.colors = [self._complete(parse(text)) for text in self.drawn()], self.drawn_colors()
 
     # ---- what the page should show
     def sidebar(self) -> list[str]:
         return [str(slot) for slot in self.slots]
 
-    def drawn(self) -> list[str]:
+    def _drawn(self) -> list[tuple[str, int]]:
         kept = []
-        for slot in self.slots:
+        for slot, color in zip(self.slots, self.colors, strict=True):
             try:
                 resolve(slot, self.ctx)
-                kept.append(str(slot))
+                kept.append((str(slot), color))
             except SpecError:
                 continue
         return kept
+
+    def drawn(self) -> list[str]:
+        return [text for text, _ in self._drawn()]
+
+    def drawn_colors(self) -> list[int]:
+        return [color for _, color in self._drawn()]
+
+    def link_view(self) -> View:
+        """The view the link holds: the one chosen, with the drawn schedules' colours."""
+        return replace(self.view, colors=tuple(self.drawn_colors()))
 
     def legend(self) -> list[str]:
         """Repeated schedules are told apart by #2, #3 in the legends."""

@@ -95,7 +95,7 @@ def check(app: AppTest, model: PageModel, step: str) -> None:
     query = link(app)
     config, _ = from_query(without_view(query))
     assert config.schedules == model.drawn(), step
-    assert view_from_query(query) == (model.view, []), step
+    assert view_from_query(query) == (model.link_view(), []), step
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

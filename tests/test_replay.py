@@ -115,3 +115,22 @@ def test_level_curves_are_the_exact_contours_of_the_training_loss():
     assert outer[:, 0].min() < 0 and outer[:, 0].max() > 3 and outer[:, 1].min() < -4 and outer[:, 1].max() > 0.5
     *_, z = loss_grid(EXPERIMENT, *window, 5)
     assert z.min() >= floor  # the grid and the curves agree on the floor
+
+
+def test_every_runs_whole_path_and_its_end_show_before_play(result, figure):
+    """Gradient descent on one valley floor follows one line: the paths, drawn whole and faint from the
+    first frame, differ where they stop, and each stop is marked in its run's colour and symbol."""
+    paths = trajectories(result)
+    lines = [trace for trace in figure.data if trace.mode == "lines" and trace.fill is None and
+             trace.xaxis in (None, "x")]
+    ends = [trace for trace in figure.data if trace.mode == "markers" and trace.legendgroup
+            and trace.legendgroup.startswith("path")]
+    assert len(lines) == len(ends) == len(paths) == 3
+    for line, end, path in zip(lines, ends, paths, strict=True):
+        np.testing.assert_allclose(np.c_[line.x, line.y], path)  # the whole path, not the part played
+        assert (end.x[0], end.y[0]) == (path[-1, 0], path[-1, 1]) and end.marker.color == line.line.color
+        assert line.opacity < 1 and end.legendgroup == line.legendgroup
+    assert len({(end.x[0], end.y[0]) for end in ends}) == 3 and len({end.marker.symbol for end in ends}) == 3
+    assert len({line.line.color for line in lines}) == 3
+    moving = {len(figure.data) - 3 + k for k in range(3)}
+    assert all(set(frame.traces) == moving for frame in figure.frames)  # Play moves the markers only

@@ -11,7 +11,8 @@ from lrviz.page.view import AXES, LOSS_VIEWS, SECTIONS, VIEW_KEYS, View, from_qu
 
 views = st.builds(View, per=st.sampled_from(AXES), loss_view=st.sampled_from(list(LOSS_VIEWS.values())),
                   log_lr=st.booleans(), log_loss=st.booleans(), explained=st.integers(0, 31),
-                  section=st.sampled_from(list(SECTIONS.values())), present=st.booleans())
+                  section=st.sampled_from(list(SECTIONS.values())), present=st.booleans(),
+                  colors=st.lists(st.integers(0, 57), max_size=32, unique=True).map(tuple))
 
 
 def as_query(query: dict[str, str]) -> dict[str, list[str]]:
@@ -25,6 +26,15 @@ def test_every_view_reopens_from_its_link(view):
 
 def test_the_default_view_adds_nothing_to_a_link():
     assert View().to_query() == {}
+    assert View(colors=(0, 1, 2)).to_query() == {} and View(colors=(0, 1, 2)) == View()
+
+
+def test_colours_are_distinct_palette_numbers():
+    assert View(colors=(0, 2, 3)).to_query() == {"colors": "0,2,3"}
+    for text in ("1,1", "2,-1", "a", "", "1,,2", "1" * 9, "٣"):
+        view, dropped = from_query({"colors": [text]})
+        assert view == View() and len(dropped) == 1 and "colors" in dropped[0]
+    assert valid("colors", (4, 0)) and not valid("colors", (1, 1)) and not valid("colors", (True,))
 
 
 def test_a_link_names_the_view_in_words():

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import streamlit as st
 
+from lrviz.page import editors
 from lrviz.page import widgets as ui
 from lrviz.page.lesson_plan import LessonLink, step_view, without_lesson
 from lrviz.page.lesson_plan import from_query as lesson_from_query
@@ -41,7 +43,8 @@ def load_first_visit() -> None:
         config.schedules = DEFAULT.schedules
     ui.apply_config(config)
     ui.apply_view(view)
-    s["notices"] = dropped + view_dropped + lesson_dropped
+    color_dropped = editors.load_colors(view.colors)
+    s["notices"] = dropped + view_dropped + color_dropped + lesson_dropped
     s["check_dropped_link"] = not link  # an oversized link reaches the script empty: the browser can tell
     if not query and not steps:
         s["preset_note"] = f"**{LANDING_PRESET.name}.** {LANDING_PRESET.note}"
@@ -65,6 +68,7 @@ def link_to(query: dict[str, str | list[str]]) -> str:
 
 def page_query(config: Config, view: View) -> dict[str, str | list[str]]:
     """The link's parameters for the page as it is seen: configuration, view and lesson."""
+    view = replace(view, colors=editors.link_colors(len(config.schedules)))  # each schedule keeps its colour
     return {**to_query(config), **view.to_query(), **lesson_link().to_query()}
 
 

@@ -82,13 +82,22 @@ def _controls(labels: dict[str, str], font: int = 12) -> dict:
 
 
 def _path_traces(result: Result, paths: list[np.ndarray], colors: list[str]) -> list[go.Scatter]:
-    """Each run's path: the first drawn widest, so that a path drawn over it leaves its edges showing."""
+    """Each run's whole path, shown from the first frame: the first drawn widest, so that a path drawn
+    over it leaves its edges showing, and faint, so that paths on one valley floor blend instead of the
+    last hiding the rest. Each ends in an open marker of its run's symbol: runs that follow the same
+    line (gradient descent on one valley does) differ in where they stop, and that shows before Play."""
     count = len(paths)
-    return [go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name=plotly_text(label), hoverinfo="skip",
-                       opacity=0.9,
-                       line={"color": color, "width": 2 + 2.5 * (count - 1 - k) / max(count - 1, 1),
-                             "dash": DASHES[k % len(DASHES)]})
-            for k, (path, label, color) in enumerate(zip(paths, result.labels, colors, strict=True))]
+    lines = [go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name=plotly_text(label), hoverinfo="skip",
+                        opacity=0.55, legendgroup=f"path{k}",
+                        line={"color": color, "width": 2 + 2.5 * (count - 1 - k) / max(count - 1, 1),
+                              "dash": DASHES[k % len(DASHES)]})
+             for k, (path, label, color) in enumerate(zip(paths, result.labels, colors, strict=True))]
+    ends = [go.Scatter(x=path[-1:, 0], y=path[-1:, 1], mode="markers", legendgroup=f"path{k}", showlegend=False,
+                       name=plotly_text(label), hovertemplate="ends at (%{x:.3g}, %{y:.3g})",
+                       marker={"symbol": f"{SYMBOLS[k % len(SYMBOLS)]}-open", "size": 13, "color": color,
+                               "line": {"width": 2.5, "color": color}})
+            for k, (path, label, color) in enumerate(zip(paths, result.labels, colors, strict=True)) if len(path)]
+    return lines + ends
 
 
 def replay_figure(result: Result, window: tuple[Range, Range], paths: list[np.ndarray],

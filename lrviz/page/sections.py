@@ -3,6 +3,8 @@ landscape with its replay, the learning-rate range test, and export & share."""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from lrviz.page import editors, figures
@@ -144,8 +146,21 @@ def use_suggestion(suggestions: dict[str, float]) -> None:
                       args=(f"OneCycleLR(max_lr={value!r})",), icon=":material/add:", key="rt_add")
 
 
+def file_stem(names: list[str], limit: int = 60) -> str:
+    """A download's file name without its suffix: "lrviz-" and the schedules' names, each once, cut at a
+    whole name with "-and-N-more" (a name cut in the middle reads as another), safe on every file system."""
+    safe = list(dict.fromkeys(re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "schedule" for name in names))
+    for count in range(len(safe), 0, -1):
+        rest = len(safe) - count
+        stem = "-".join(["lrviz", *safe[:count]]) + (f"-and-{rest}-more" if rest else "")
+        if len(stem) <= limit:
+            return stem
+    more = f"-and-{len(safe) - 1}-more" if len(safe) > 1 else ""  # one name longer than the limit
+    return f"lrviz-{safe[0]}"[:max(limit - len(more), 6)] + more if safe else "lrviz"
+
+
 def export(result: Result, config: Config) -> None:
-    stem = "lrviz-" + "-".join(item.schedule.name for item in result.resolved)[:60]
+    stem = file_stem([item.schedule.name for item in result.resolved])
     columns = st.columns(3)
     columns[0].download_button("CSV, per epoch", lambda: result.frame("epoch").to_csv(index=False),
                                file_name=f"{stem}-epochs.csv", mime="text/csv", on_click="ignore",

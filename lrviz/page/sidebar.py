@@ -96,13 +96,12 @@ def schedules_section(experiment: Experiment | None) -> list[Resolved]:
     if experiment is None:
         st.info("Fix the experiment settings above to edit the schedules.")
         return []
-    resolved, colors = [], []
+    resolved, drawn = [], []
     for slot in list(slots):
-        color = editors.color(slot["id"])
-        if (item := schedule_editor(slot, experiment, color)) is not None:
+        if (item := schedule_editor(slot, experiment, editors.color(slot["id"]))) is not None:
             resolved.append(item)
-            colors.append(color)
-    editors.remember_colors(colors)
+            drawn.append(slot["id"])
+    editors.remember_drawn(drawn)
     if lesson.shown("add"):
         st.selectbox("Add a schedule", list(REGISTRY), index=None, placeholder="Add a schedule…",
                      format_func=lambda name: f"{name} — {REGISTRY[name].summary}", key="add_schedule",

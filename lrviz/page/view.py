@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from lrviz.schedules.markup import shorten
 
 MAX_EXPLAINED = 1000  # more than any page holds (MAX_SCHEDULES): bounds what a link can ask for
+MAX_COLOR = 1000  # a palette index; the palette wraps round (editors.py), this only bounds a link
 
 # the page's sections: the short name a link uses -> the label the page shows
 SECTIONS = {"how": "How it works", "landscape": "Landscape & replay", "range": "LR range test",
@@ -33,6 +34,11 @@ class View:
     explained: int = 0  # which schedule "How it works" explains (its position in the list)
     section: str = SECTIONS["how"]  # the open section's label
     present: bool = False  # presentation mode: charts sized to be read from the back of a room
+    colors: tuple[int, ...] = ()  # each drawn schedule's palette index, in list order; () is 0, 1, 2…
+
+    def __post_init__(self) -> None:
+        if self.colors == tuple(range(len(self.colors))):  # the default order is spelled one way only
+            object.__setattr__(self, "colors", ())
 
     def to_query(self) -> dict[str, str]:
         """The link's parameters for what differs from the default view (a default view adds nothing)."""
@@ -48,6 +54,8 @@ class View:
             query["explain"] = str(self.explained + 1)  # people count from 1
         if self.section != default.section:
             query["tab"] = _key_of(SECTIONS, self.section)
+        if self.colors:
+            query["colors"] = ",".join(map(str, self.colors))
         return query
 
 
@@ -58,11 +66,15 @@ def valid(field: str, value: object) -> bool:
         return isinstance(default, bool) and isinstance(value, bool)
     if isinstance(default, int):
         return isinstance(value, int) and 0 <= value < MAX_EXPLAINED
+    if isinstance(default, tuple):
+        return (isinstance(value, tuple) and len(value) <= MAX_EXPLAINED and len(set(value)) == len(value)
+                and all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < MAX_COLOR for k in value))
     allowed = {"per": AXES, "loss_view": tuple(LOSS_VIEWS.values()), "section": tuple(SECTIONS.values())}[field]
     return value in allowed
 
 
-VIEW_KEYS = ("x", "loss", "log_lr", "log_loss", "present", "explain", "tab")  # the link's parameters for a View
+# the link's parameters for a View
+VIEW_KEYS = ("x", "loss", "log_lr", "log_loss", "present", "explain", "tab", "colors")
 
 
 def _key_of(table: dict[str, str], label: str) -> str:
@@ -88,6 +100,15 @@ def _position(name: str, text: str) -> int:
     return int(digits) - 1
 
 
+def _colors(text: str) -> tuple[int, ...]:
+    """Palette indices, comma-separated, each schedule its own ("0,2,3")."""
+    parts = text.split(",")
+    if (len(parts) > MAX_EXPLAINED or not all(part.isascii() and part.isdigit() and len(part) <= 6 for part in parts)
+            or not valid("colors", colors := tuple(int(part) for part in parts))):
+        raise ValueError(f"colors '{shorten(text, 40)}' are not distinct palette numbers (0,2,3…)")
+    return colors
+
+
 def _read(name: str, text: str) -> tuple[str, object]:
     """One link parameter as (View field, value); ValueError with the reason if it is not valid."""
     if name == "x":
@@ -98,6 +119,8 @@ def _read(name: str, text: str) -> tuple[str, object]:
         return "explained", _position("explained schedule", text)
     if name == "tab":
         return "section", _choice("section", text, SECTIONS)
+    if name == "colors":
+        return "colors", _colors(text)
     return name, _switch(name, text)
 
 

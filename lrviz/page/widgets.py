@@ -150,8 +150,9 @@ VIEW_WIDGETS = {"per": "x", "loss_view": "loss_view", "log_lr": "log_lr", "log_l
 
 
 def apply_view(view: View) -> None:
-    """Show the page as `view` (a link's): every view widget starts from it."""
-    state()["view"] = view
+    """Show the page as `view` (a link's): every view widget starts from it (its colours are the
+    editors' to keep: `editors.load_colors`)."""
+    state()["view"] = replace(view, colors=())
     for field, key in VIEW_WIDGETS.items():
         st.session_state[key] = getattr(view, field)
 
