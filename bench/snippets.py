@@ -75,17 +75,11 @@ def _keras(reference: dict, steps: int, lr: float) -> list[float]:
 
 def _transformers(reference: dict, steps: int, lr: float) -> list[float]:
     import transformers
+    from by_hand import lrs_by_hand  # tests/by_hand.py: torch's loop, stepped by hand
 
-    optimizer = _optimizer(lr)
-    scheduler = transformers.get_scheduler(reference["name"], optimizer, num_warmup_steps=reference["num_warmup_steps"],
-                                           num_training_steps=reference["num_training_steps"],
-                                           scheduler_specific_kwargs=reference["kwargs"])
-    found = []
-    for _ in range(steps):
-        found.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return found
+    return lrs_by_hand(lambda optimizer: transformers.get_scheduler(
+        reference["name"], optimizer, num_warmup_steps=reference["num_warmup_steps"],
+        num_training_steps=reference["num_training_steps"], scheduler_specific_kwargs=reference["kwargs"]), steps, lr)
 
 
 def _fastai(reference: dict, steps: int, lr: float) -> list[float]:
