@@ -181,7 +181,7 @@ def test_a_person_clicking_at_random_sees_what_they_asked_for(server, page):
         assert (chart_names(page) if model.drawn() else []) == model.legend(), step
         query = parse_qs(urlsplit(page.url).query)
         assert from_query(without_view(query))[0].schedules == model.drawn(), step
-        assert view_from_query(query) == (model.view, []), step
+        assert view_from_query(query) == (model.link_view(), []), step
 
 
 def test_the_range_test_applies_to_the_schedule_picked_every_time(server, page):
